@@ -1,0 +1,43 @@
+// Helpers shared by the C++ tests.
+#ifndef GAITLENS_TESTS_TEST_UTIL_H_
+#define GAITLENS_TESTS_TEST_UTIL_H_
+
+#include <string>
+
+namespace gaitlens::test {
+
+// A fresh, empty folder unique to the running test, removed when the object goes away.
+class TemporaryFolder {
+ public:
+  TemporaryFolder();
+  ~TemporaryFolder();
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::string& path() const { return path_; }
+  // path() + "/" + name
+  std::string File(const std::string& name) const;
+
+ private:
+  std::string path_;
+};
+
+// Writes bytes to a file (creating or replacing it).
+void WriteFile(const std::string& path, const std::string& bytes);
+
+// The real clips folder ../shared/data next to the source tree (or $GAITLENS_SHARED_DATA), or ""
+// when absent. Tests that need it call GAITLENS_REQUIRE_SHARED_DATA() first.
+std::string SharedDataDir();
+
+}  // namespace gaitlens::test
+
+// Skips the current test with a clear message when ../shared/data is absent (a user's fresh
+// clone). CI always has it, so there these tests run.
+#define GAITLENS_REQUIRE_SHARED_DATA()                                                         \
+  do {                                                                                         \
+    if (::gaitlens::test::SharedDataDir().empty()) {                                           \
+      GTEST_SKIP() << "../shared/data (real clips with ground truth) is not next to the source " \
+                      "tree; set GAITLENS_SHARED_DATA to run this test";                       \
+    }                                                                                          \
+  } while (false)
+
+#endif  // GAITLENS_TESTS_TEST_UTIL_H_
