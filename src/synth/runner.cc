@@ -14,7 +14,6 @@ namespace gaitlens::synth {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kGravity = 9.81;
 double Rad(double deg) { return deg * kPi / 180.0; }
 double Deg(double rad) { return rad * 180.0 / kPi; }
 // Smooth 0 -> 1 on s in [0, 1] with zero slope at both ends.
@@ -25,44 +24,13 @@ constexpr double kFootFlatPhase = 0.15;
 constexpr double kHeelRisePhase = 0.55;
 constexpr double kMidstancePhase = 0.45;
 
-// Natural cubic spline through (t_i, y_i), t strictly increasing.
-class CubicSpline {
- public:
-  void Fit(const std::vector<double>& t, const std::vector<double>& y) {
-    t_ = t;
-    y_ = y;
-    const int n = static_cast<int>(t.size());
-    m_.assign(n, 0.0);
-    if (n < 3) return;
-    std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 0.0), r(n, 0.0);
-    for (int i = 1; i < n - 1; ++i) {
-      const double h0 = t[i] - t[i - 1], h1 = t[i + 1] - t[i];
-      a[i] = h0;
-      b[i] = 2 * (h0 + h1);
-      c[i] = h1;
-      r[i] = 6 * ((y[i + 1] - y[i]) / h1 - (y[i] - y[i - 1]) / h0);
-    }
-    for (int i = 1; i < n; ++i) {  // Thomas algorithm
-      const double w = a[i] / b[i - 1];
-      b[i] -= w * c[i - 1];
-      r[i] -= w * r[i - 1];
-    }
-    m_[n - 1] = r[n - 1] / b[n - 1];
-    for (int i = n - 2; i >= 0; --i) m_[i] = (r[i] - c[i] * m_[i + 1]) / b[i];
-  }
-  double operator()(double t) const {
-    const int n = static_cast<int>(t_.size());
-    int i = static_cast<int>(std::upper_bound(t_.begin(), t_.end(), t) - t_.begin()) - 1;
-    i = std::clamp(i, 0, n - 2);
-    const double h = t_[i + 1] - t_[i];
-    const double a = (t_[i + 1] - t) / h, b = (t - t_[i]) / h;
-    return a * y_[i] + b * y_[i + 1] +
-           ((a * a * a - a) * m_[i] + (b * b * b - b) * m_[i + 1]) * h * h / 6.0;
-  }
-
- private:
-  std::vector<double> t_, y_, m_;
-};
+// 0 at contact and toe-off, 1 at the midstance phase, smooth: the shape of valgus and pelvic
+// drop over a stance.
+double MidstancePeak(double p) {
+  const double warped =
+      p < kMidstancePhase ? 0.5 * p / kMidstancePhase : 0.5 + 0.5 * (p - kMidstancePhase) / (1 - kMidstancePhase);
+  return std::pow(std::sin(kPi * std::clamp(warped, 0.0, 1.0)), 2);
+}
 
 // Quintic Hermite: value, first and second derivative given at s = 0 and s = 1 (derivatives with
 // respect to s).
@@ -146,7 +114,6 @@ struct RunnerModel::Impl {
   std::vector<Stance> stances;
   std::array<std::vector<int>, 2> by_side;  // indices into stances, per side
   std::vector<double> heel_track_ic;        // belt-frame heel x at each IC
-  CubicSpline pelvis_y;
 
   double SoleLength() const { return dims.foot; }
   double FootZ(Side side) const { return (side == kLeft ? -0.5 : 0.5) * params.step_width_m; }
@@ -232,6 +199,23 @@ struct RunnerModel::Impl {
     const double sagittal = std::sqrt(std::max(0.0, d * d - dz * dz));
     f.ankle_x = hip.x() + sagittal * std::sin(gamma);
     f.ankle_y = hip.y() - sagittal * std::cos(gamma);
+    // Keep the toes and the heel above the belt in swing by limiting the sole angle.
+    const double toe_ahead = dims.foot - dims.heel_behind_ankle;
+    const double clearance = 0.002;
+    const double radius_toe = std::hypot(toe_ahead, dims.ankle_height);
+    const double ratio_toe = (clearance - f.ankle_y) / radius_toe;
+    if (ratio_toe > -1 && ratio_toe < 1) {
+      // toe_y = ankle_y + R sin(sole - delta) >= clearance
+      const double min_sole = std::atan2(dims.ankle_height, toe_ahead) + std::asin(ratio_toe);
+      f.sole = std::max(f.sole, min_sole);
+    }
+    const double radius_heel = std::hypot(dims.heel_behind_ankle, dims.ankle_height);
+    const double ratio_heel = (clearance - f.ankle_y) / radius_heel;
+    if (ratio_heel > -1 && ratio_heel < 1) {
+      // heel_y = ankle_y - R sin(sole + delta) >= clearance
+      const double max_sole = -std::atan2(dims.ankle_height, dims.heel_behind_ankle) - std::asin(ratio_heel);
+      f.sole = std::min(f.sole, max_sole);
+    }
     if (ankle_out != nullptr) *ankle_out = Eigen::Vector3d(f.ankle_x, f.ankle_y, FootZ(side));
     return f;
   }
@@ -277,7 +261,7 @@ struct RunnerModel::Impl {
       const Stance& s = stances[stance];
       const double p = (t - s.ic_s) / (s.to_s - s.ic_s);
       const double sign = side == kLeft ? 1.0 : -1.0;  // left stance drops the right hip
-      roll += sign * Rad(s.pelvic_drop_deg) * std::pow(std::sin(kPi * p), 2);
+      roll += sign * Rad(s.pelvic_drop_deg) * MidstancePeak(p);
     }
     return roll;
   }
@@ -288,7 +272,7 @@ struct RunnerModel::Impl {
     if (stance < 0) return 0;
     const Stance& s = stances[stance];
     const double p = (t - s.ic_s) / (s.to_s - s.ic_s);
-    return s.peak_valgus_deg * std::pow(std::sin(kPi * p), 2);
+    return s.peak_valgus_deg * MidstancePeak(p);
   }
 
   // Fraction of the current stride of `side` elapsed at t (0 at its initial contact).
@@ -494,25 +478,39 @@ struct RunnerModel::Impl {
     return foot.ankle_y + std::sqrt(vertical_sq) - hip_offset.y();
   }
 
-  void FitPelvis() {
-    std::vector<double> knot_t, knot_y;
-    for (int i = 0; i < static_cast<int>(stances.size()); ++i) {
-      const Stance& s = stances[i];
-      const double contact = s.to_s - s.ic_s;
-      const double y_ic = PelvisHeightFor(i, s.ic_s, params.knee_flexion_ic_deg);
-      const double y_ms = PelvisHeightFor(i, s.ic_s + kMidstancePhase * contact,
-                                          params.knee_flexion_midstance_deg);
-      const double y_to = PelvisHeightFor(i, s.to_s, params.knee_flexion_to_deg);
-      if (!knot_t.empty() && i > 0) {
-        // Flight apex between the previous toe-off and this initial contact.
-        const double flight = s.ic_s - knot_t.back();
-        knot_t.push_back(knot_t.back() + 0.5 * flight);
-        knot_y.push_back(std::max(knot_y.back(), y_ic) + kGravity * flight * flight / 8.0);
-      }
-      knot_t.insert(knot_t.end(), {s.ic_s, s.ic_s + kMidstancePhase * contact, s.to_s});
-      knot_y.insert(knot_y.end(), {y_ic, y_ms, y_to});
+  // Knee flexion (deg) prescribed over stance phase p: contact -> peak at midstance -> toe-off.
+  double StanceKneeFlexion(double p) const {
+    if (p < kMidstancePhase) {
+      return params.knee_flexion_ic_deg + (params.knee_flexion_midstance_deg - params.knee_flexion_ic_deg) *
+                                              Ease(p / kMidstancePhase);
     }
-    pelvis_y.Fit(knot_t, knot_y);
+    return params.knee_flexion_midstance_deg +
+           (params.knee_flexion_to_deg - params.knee_flexion_midstance_deg) *
+               Ease((p - kMidstancePhase) / (1 - kMidstancePhase));
+  }
+
+  double StancePelvisY(int i, double t) const {
+    const Stance& s = stances[i];
+    const double p = std::clamp((t - s.ic_s) / (s.to_s - s.ic_s), 0.0, 1.0);
+    return PelvisHeightFor(i, t, StanceKneeFlexion(p));
+  }
+
+  // Pelvis centre height: set by the stance leg's knee flexion while a foot is down; in flight a
+  // cubic Hermite that matches height and vertical velocity at toe-off and the next contact.
+  double pelvis_y(double t) const {
+    const auto after = std::upper_bound(stances.begin(), stances.end(), t,
+                                        [](double time, const Stance& s) { return time < s.ic_s; });
+    const int i = static_cast<int>(after - stances.begin()) - 1;
+    GAITLENS_CHECK_INPUT(i >= 0 && i + 1 < static_cast<int>(stances.size()), OptionError,
+                         "synthetic runner evaluated at ", t, " s, outside its schedule");
+    if (t <= stances[i].to_s) return StancePelvisY(i, t);
+    const double t0 = stances[i].to_s, t1 = stances[i + 1].ic_s, T = t1 - t0, h = 1e-6;
+    const double y0 = StancePelvisY(i, t0), y1 = StancePelvisY(i + 1, t1);
+    const double v0 = (y0 - StancePelvisY(i, t0 - h)) / h * T;
+    const double v1 = (StancePelvisY(i + 1, t1 + h) - y1) / h * T;
+    const double u = (t - t0) / T, u2 = u * u, u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * y0 + (u3 - 2 * u2 + u) * v0 + (-2 * u3 + 3 * u2) * y1 +
+           (u3 - u2) * v1;
   }
 
   void Build() {
@@ -527,7 +525,6 @@ struct RunnerModel::Impl {
     const double strike = Rad(params.foot_strike_angle_deg);
     const double heel_from_track = strike < 0 ? ls - ls * std::cos(strike) : 0.0;
     for (int round = 0; round < 8; ++round) {
-      FitPelvis();
       // The first and last two stances only anchor the schedule outside the clip.
       for (std::size_t i = 2; i + 2 < stances.size(); ++i) {
         const BodyPose pose = Pose(stances[i].ic_s, /*strict=*/false);
@@ -535,7 +532,6 @@ struct RunnerModel::Impl {
         heel_track_ic[i] = com_x + stances[i].overstride_m - heel_from_track;
       }
     }
-    FitPelvis();
   }
 };
 

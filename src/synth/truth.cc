@@ -5,6 +5,8 @@
 #include <functional>
 #include <limits>
 
+#include <Eigen/Geometry>
+
 #include "gaitlens/core/error.h"
 
 namespace gaitlens::synth {
