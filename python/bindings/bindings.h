@@ -9,6 +9,7 @@ namespace gaitlens::python {
 void BindCore(pybind11::module_& m);
 void BindPose(pybind11::module_& m);
 void BindIo(pybind11::module_& m);
+void BindSynth(pybind11::module_& m);
 
 }  // namespace gaitlens::python
 

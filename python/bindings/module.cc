@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   gaitlens::python::BindCore(m);
   gaitlens::python::BindPose(m);
   gaitlens::python::BindIo(m);
+  gaitlens::python::BindSynth(m);
 }

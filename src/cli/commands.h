@@ -18,6 +18,7 @@ using CommandRunner = std::function<int()>;
 CommandRunner AddProbeCommand(CLI::App* app);
 CommandRunner AddKeypointsCommand(CLI::App* app);
 CommandRunner AddDemoCommand(CLI::App* app);
+CommandRunner AddSynthCommand(CLI::App* app);
 
 }  // namespace gaitlens::cli
 

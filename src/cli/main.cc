@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<const char*, CommandRunner (*)(CLI::App*)>> table = {
       {"probe", AddProbeCommand},
       {"keypoints", AddKeypointsCommand},
+      {"synth", AddSynthCommand},
       {"demo", AddDemoCommand},
   };
   std::vector<std::pair<CLI::App*, CommandRunner>> commands;

@@ -26,10 +26,10 @@ execute_process(COMMAND ${prefix}/bin/gaitlens demo -o ${example_build}/demo
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "installed 'gaitlens demo' failed (${result})")
 endif()
-execute_process(COMMAND ${example_build}/probe_example ${example_build}/demo/example.mp4
-                          ${example_build}/demo/example_keypoints.csv
+execute_process(COMMAND ${example_build}/probe_example ${example_build}/demo/synthetic_runner.mp4
+                          ${example_build}/demo/synthetic_keypoints.csv
                 RESULT_VARIABLE result OUTPUT_VARIABLE stdout)
-if(NOT result EQUAL 0 OR NOT stdout MATCHES "320x240" OR NOT stdout MATCHES "240 frames of canonical")
+if(NOT result EQUAL 0 OR NOT stdout MATCHES "360x640" OR NOT stdout MATCHES "240 frames of canonical")
   message(FATAL_ERROR "example gave exit ${result} and '${stdout}'")
 endif()
 # And reject a missing file with exit code 1 and gaitlens' error message.

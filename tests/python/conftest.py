@@ -44,6 +44,6 @@ def cli():
 
 @pytest.fixture
 def clip(tmp_path, cli):
-    """A small real video written by `gaitlens demo` (120 frames, 320x240, 60 fps)."""
+    """The synthetic runner video written by `gaitlens demo` (240 frames, 360x640, 60 fps)."""
     cli("demo", "-o", tmp_path / "demo", check=0)
-    return tmp_path / "demo" / "example.mp4"
+    return tmp_path / "demo" / "synthetic_runner.mp4"

@@ -50,7 +50,7 @@ def test_video_reader_iterates_numpy_frames(clip):
     reader = gaitlens.VideoReader(clip, max_frames=7)
     frames = list(reader)
     assert len(frames) == 7
-    assert frames[3].image.shape == (240, 320, 3)
+    assert frames[3].image.shape == (640, 360, 3)
     assert frames[3].image.dtype == np.uint8
     assert frames[6].timestamp_s == pytest.approx(6 / 60.0, abs=1e-6)
     assert reader.frames_read == 7

@@ -40,7 +40,7 @@ def test_probe_batch_reports_bad_files_and_goes_on(cli, clip, tmp_path):
     reports = json.loads(result.stdout)
     assert len(reports) == 4
     assert "empty" in reports[0]["error"]
-    assert reports[1]["frame_count"] == 120 and reports[1]["width"] == 320
+    assert reports[1]["frame_count"] == 240 and reports[1]["width"] == 360
     assert "text.mp4" in reports[2]["error"]
     assert "no such file" in reports[3]["error"]
     assert result.stderr.count("error:") == 3
@@ -73,6 +73,8 @@ def test_keypoints_missing_file_is_reported(cli, tmp_path):
 
 def test_demo_runs_and_says_what_it_did(cli, tmp_path):
     result = cli("demo", "-o", tmp_path / "d", check=0)
-    assert "probed a built-in clip" in result.stdout
-    assert "120 frames" in result.stdout
-    assert (tmp_path / "d" / "example_keypoints.csv").exists()
+    cadence = float(re.search(r"synthetic runner: ([\d.]+) steps/min", result.stdout).group(1))
+    assert abs(cadence - 168.0) < 168.0 * 0.03
+    assert "360x640 (portrait), 60.000 fps, 240 frames" in result.stdout
+    assert (tmp_path / "d" / "synthetic_keypoints.csv").exists()
+    assert (tmp_path / "d" / "synthetic_truth.json").exists()
