@@ -108,4 +108,34 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
+std::string Excerpt(std::string_view text, std::size_t max_size) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size() && out.size() < max_size) {
+    const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+    const unsigned char c = byte(i);
+    const std::size_t length = c < 0x80                 ? 1
+                               : c >= 0xC2 && c <= 0xDF ? 2
+                               : c >= 0xE0 && c <= 0xEF ? 3
+                               : c >= 0xF0 && c <= 0xF4 ? 4
+                                                        : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t j = 1; valid && j < length; ++j) valid = (byte(i + j) & 0xC0) == 0x80;
+    if (valid && length >= 3) {  // no overlong forms, surrogates or code points above U+10FFFF
+      const unsigned char second = byte(i + 1);
+      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) &&
+              !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second > 0x8F);
+    }
+    if (!valid || (length == 1 && (c < 0x20 || c == 0x7F))) {
+      out += '?';
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  if (i < text.size()) out += "...";
+  return out;
+}
+
 }  // namespace gaitlens::internal

@@ -25,6 +25,10 @@ std::vector<std::string> SplitCsvLine(std::string_view line);
 // Accepts "nan"/"inf" spellings (the caller decides whether they are allowed).
 bool ParseDouble(std::string_view field, double* value);
 
+// File content safe to quote in an error message: at most max_size bytes of valid UTF-8, control
+// characters and invalid bytes replaced by '?', "..." appended when cut.
+std::string Excerpt(std::string_view text, std::size_t max_size = 60);
+
 // Splits text into lines, dropping a trailing '\r' on each.
 std::vector<std::string_view> SplitLines(std::string_view text);
 

@@ -46,7 +46,9 @@ struct KeypointReadOptions {
 PoseSequence ReadKeypoints(const std::string& path, const KeypointReadOptions& options = {});
 
 // gaitlens CSV: one row per frame and keypoint (see docs/formats.md). Writes atomically (a
-// temporary file renamed over the target), so a reader never sees half a file.
+// temporary file renamed over the target), so a reader never sees half a file. Doubles are written
+// so that they read back exactly. Writing an empty sequence throws OptionError, an invalid one
+// FormatError (PoseSequence::Validate).
 PoseSequence ReadGaitlensCsv(const std::string& path);
 void WriteGaitlensCsv(const PoseSequence& poses, const std::string& path);
 
@@ -59,7 +61,9 @@ PoseSequence ReadOpenPoseFolder(const std::string& folder, const KeypointReadOpt
 PoseSequence ReadDeepLabCutCsv(const std::string& path, const KeypointReadOptions& options);
 
 // Pose JSON: {"fps": 30, "width": 720, "height": 1280, "keypoint_names": [...],
-// "frames": [[[x, y, c], ...], ...]}. Names mapped by alias to the canonical layout.
+// "frames": [[[x, y, c], ...], ...]}. Names mapped by alias to the canonical layout. The file's
+// "fps" wins over options.fps, which is used only when the file has none. Confidences above 1 are
+// clamped to 1.
 PoseSequence ReadPoseJson(const std::string& path, const KeypointReadOptions& options = {});
 
 // The same readers on in-memory text, for tests and fuzzing; `name` is used in error messages.
@@ -68,7 +72,8 @@ PoseSequence ParseDeepLabCutCsv(std::string_view text, const std::string& name,
                                 const KeypointReadOptions& options);
 PoseSequence ParsePoseJson(std::string_view text, const std::string& name,
                            const KeypointReadOptions& options);
-// One OpenPose frame file: the people in it, each a vector of keypoints in the file's layout.
+// One OpenPose frame file: the people in it, each a vector of keypoints in the file's layout
+// (pose_keypoints_2d.size() / 3 points, the same for every person; missing points are 0, 0, 0).
 std::vector<std::vector<Keypoint>> ParseOpenPoseFrame(std::string_view text,
                                                       const std::string& name);
 
