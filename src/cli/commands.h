@@ -19,6 +19,8 @@ CommandRunner AddProbeCommand(CLI::App* app);
 CommandRunner AddKeypointsCommand(CLI::App* app);
 CommandRunner AddDemoCommand(CLI::App* app);
 CommandRunner AddSynthCommand(CLI::App* app);
+CommandRunner AddModelsCommand(CLI::App* app);
+CommandRunner AddPoseCommand(CLI::App* app);
 
 }  // namespace gaitlens::cli
 

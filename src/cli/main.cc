@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
   const std::vector<std::pair<const char*, CommandRunner (*)(CLI::App*)>> table = {
       {"probe", AddProbeCommand},
       {"keypoints", AddKeypointsCommand},
+      {"pose", AddPoseCommand},
       {"synth", AddSynthCommand},
+      {"models", AddModelsCommand},
       {"demo", AddDemoCommand},
   };
   std::vector<std::pair<CLI::App*, CommandRunner>> commands;
