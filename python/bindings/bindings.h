@@ -10,6 +10,7 @@ void BindCore(pybind11::module_& m);
 void BindPose(pybind11::module_& m);
 void BindIo(pybind11::module_& m);
 void BindSynth(pybind11::module_& m);
+void BindDetectors(pybind11::module_& m);
 
 }  // namespace gaitlens::python
 

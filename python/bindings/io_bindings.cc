@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include "bindings.h"
 #include "gaitlens/io/keypoint_files.h"
@@ -77,12 +78,12 @@ void BindIo(py::module_& m) {
 
   py::class_<VideoReader>(m, "VideoReader",
                           "Streams a video frame by frame: `for frame in VideoReader(path)`.")
-      .def(py::init([](const std::string& path, bool apply_rotation, int max_frames) {
+      .def(py::init([](const std::filesystem::path& path, bool apply_rotation, int max_frames) {
              VideoReaderOptions options;
              options.apply_rotation = apply_rotation;
              options.max_frames = max_frames;
              py::gil_scoped_release release;
-             return std::make_unique<VideoReader>(path, options);
+             return std::make_unique<VideoReader>(path.string(), options);
            }),
            py::arg("path"), py::arg("apply_rotation") = true, py::arg("max_frames") = 0)
       .def_property_readonly("info", &VideoReader::info)
@@ -102,21 +103,21 @@ void BindIo(py::module_& m) {
 
   m.def(
       "read_keypoints",
-      [](const std::string& path, double fps, const std::string& format,
+      [](const std::filesystem::path& path, double fps, const std::string& format,
          const std::string& openpose_layout, double min_likelihood) {
         const KeypointReadOptions options =
             MakeReadOptions(fps, format, openpose_layout, min_likelihood);
         py::gil_scoped_release release;
-        return ReadKeypoints(path, options);
+        return ReadKeypoints(path.string(), options);
       },
       py::arg("path"), py::arg("fps") = 0.0, py::arg("format") = "auto",
       py::arg("openpose_layout") = "auto", py::arg("min_likelihood") = 0.0,
       "Read keypoints: gaitlens CSV, an OpenPose JSON folder, DeepLabCut CSV or pose JSON.");
   m.def(
       "write_gaitlens_csv",
-      [](const PoseSequence& poses, const std::string& path) {
+      [](const PoseSequence& poses, const std::filesystem::path& path) {
         py::gil_scoped_release release;
-        WriteGaitlensCsv(poses, path);
+        WriteGaitlensCsv(poses, path.string());
       },
       py::arg("poses"), py::arg("path"), "Write keypoints as gaitlens CSV (atomically).");
 }

@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   gaitlens::python::BindPose(m);
   gaitlens::python::BindIo(m);
   gaitlens::python::BindSynth(m);
+  gaitlens::python::BindDetectors(m);
 }

@@ -11,6 +11,11 @@ import warnings as _warnings
 
 from gaitlens._core import (  # noqa: F401  (re-exported API)
     AnalysisError,
+    ModelInfo,
+    default_model_dir,
+    install_models,
+    installed_models,
+    resolve_model,
     Error,
     FormatError,
     InputError,
@@ -31,7 +36,8 @@ from gaitlens._core import (  # noqa: F401  (re-exported API)
 from gaitlens import _core
 
 __all__ = [
-    "AnalysisError", "Error", "FormatError", "InputError", "OptionError", "PoseSequence",
+    "AnalysisError", "Error", "ModelInfo", "default_model_dir", "extract_poses",
+    "install_models", "installed_models", "resolve_model", "FormatError", "InputError", "OptionError", "PoseSequence",
     "VideoFrame", "VideoInfo", "VideoReader", "build_info", "canonical_index", "keypoint_layouts",
     "keypoint_names", "probe", "read_deeplabcut", "read_gaitlens_csv", "read_keypoints",
     "read_openpose", "read_pose_json", "version", "write_gaitlens_csv",
@@ -76,3 +82,20 @@ def read_deeplabcut(path: str | os.PathLike, fps: float,
 def read_pose_json(path: str | os.PathLike, fps: float = 0.0) -> PoseSequence:
     """Read a pose JSON document (keypoint_names + frames), e.g. ``gaitlab.pose/v1``."""
     return read_keypoints(os.fspath(path), fps=fps, format="pose_json")
+
+
+def extract_poses(path: str | os.PathLike, model: str = "movenet-lightning",
+                  track_crop: bool = True, max_frames: int = 0,
+                  cache_dir: str = "") -> PoseSequence:
+    """Keypoints of the runner in every frame of a video (COCO-17, pixels, real timestamps).
+
+    ``model`` is ``"movenet-lightning"`` (fast), ``"movenet-thunder"`` (accurate) or a MoveNet
+    ``.onnx`` path; models are installed by ``gaitlens models install`` (or
+    :func:`install_models`). The GIL is released while it runs. Warnings of the video reader
+    (e.g. a truncated file) are issued as ``UserWarning``.
+    """
+    poses, report = _core._extract_poses(os.fspath(path), model, track_crop, max_frames,
+                                         cache_dir)
+    for problem in report["warnings"]:
+        _warnings.warn(problem, UserWarning, stacklevel=2)
+    return poses

@@ -1,0 +1,57 @@
+"""Pose extraction from Python with the installed MoveNet models."""
+
+import numpy as np
+import pytest
+
+import gaitlens
+import gaitlens.synth
+
+
+def test_models_are_installed_and_verified():
+    names = {m.name for m in gaitlens.installed_models()}
+    assert {"movenet-lightning", "movenet-thunder"} <= names, (
+        "run `gaitlens models install` (make test does)")
+    info = gaitlens.resolve_model("movenet-lightning")
+    assert info.input_size == 192 and len(info.sha256) == 64
+
+
+def test_missing_model_raises_input_error(tmp_path):
+    with pytest.raises(gaitlens.InputError, match="gaitlens models install"):
+        gaitlens.resolve_model("movenet-lightning", cache_dir=str(tmp_path))
+
+
+def test_extract_poses_on_the_synthetic_runner(tmp_path):
+    video = tmp_path / "runner.mp4"
+    o = gaitlens.synth.options(seconds=2, fps=30, noise="clean", seed=5)
+    gaitlens.synth.render_video(video, o)
+    truth = gaitlens.synth.generate(o)
+    poses = gaitlens.extract_poses(video)
+    assert poses.layout == "coco17" and len(poses) == 60
+    ours = poses.convert_layout("canonical").keypoints[:, :6, :2]  # hips, knees, ankles
+    exact = truth.clean_poses.keypoints[:, :6, :2]
+    error = np.median(np.linalg.norm(ours - exact, axis=2))
+    assert error < 15.0, f"median error {error:.1f} px on a ~600 px runner"
+
+
+def test_extract_poses_rejects_bad_input(tmp_path):
+    with pytest.raises(gaitlens.InputError):
+        gaitlens.extract_poses(tmp_path / "missing.mp4")
+    (tmp_path / "fake.onnx").write_bytes(b"nope")
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    with pytest.raises(gaitlens.FormatError):
+        gaitlens.extract_poses(tmp_path / "clip.mp4", model=str(tmp_path / "fake.onnx"))
+
+
+def test_cli_pose_writes_keypoints(cli, tmp_path, shared_data):
+    out = tmp_path / "poses.csv"
+    result = cli("pose", shared_data / "real" / "male_side" / "male_side.mp4", "-o", out,
+                 "--max-frames", 30, check=0)
+    assert "30 frames" in result.stdout
+    poses = gaitlens.read_gaitlens_csv(out)
+    assert len(poses) == 30 and poses.layout == "coco17"
+    assert (poses.keypoints[:, 11:17, 2] > 0.3).mean() > 0.9  # hips, knees, ankles found
+
+
+def test_cli_models_list(cli):
+    result = cli("models", "list", check=0)
+    assert "movenet-lightning" in result.stdout and "ok" in result.stdout
