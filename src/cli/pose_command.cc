@@ -8,6 +8,7 @@
 #include "gaitlens/io/keypoint_files.h"
 #include "gaitlens/io/video_reader.h"
 #include "gaitlens/pose/detector.h"
+#include "gaitlens/report/overlay.h"
 
 namespace gaitlens::cli {
 
@@ -19,12 +20,15 @@ struct PoseArgs {
   MoveNetOptions movenet;
   int max_frames = 0;
   bool no_tracking = false;
+  std::string overlay;
 };
 
 int RunPose(PoseArgs args) {
   args.movenet.track_crop = !args.no_tracking;
   GAITLENS_CHECK_INPUT(args.videos.size() == 1 || !args.output.empty(), OptionError,
                        "with several videos, -o must name a folder");
+  GAITLENS_CHECK_INPUT(args.videos.size() == 1 || args.overlay.empty(), OptionError,
+                       "--overlay takes one video");
   auto detector = CreateMoveNetDetector(args.movenet);
   ExtractOptions extract;
   extract.max_frames = args.max_frames;
@@ -42,6 +46,10 @@ int RunPose(PoseArgs args) {
       }
       WriteGaitlensCsv(poses, out);
       std::printf("%s: %s -> %s\n", video.c_str(), summary.BriefReport().c_str(), out.c_str());
+      if (!args.overlay.empty()) {
+        WritePoseOverlayVideo(video, poses, args.overlay);
+        std::printf("wrote overlay %s\n", args.overlay.c_str());
+      }
       for (const std::string& warning : summary.warnings) std::printf("  warning: %s\n", warning.c_str());
     } catch (const OptionError&) {
       throw;
@@ -65,6 +73,7 @@ CommandRunner AddPoseCommand(CLI::App* app) {
                 "movenet-lightning, movenet-thunder or a MoveNet .onnx file")
       ->capture_default_str();
   c->add_option("--max-frames", args->max_frames, "Stop after this many frames (0 = all)");
+  c->add_option("--overlay", args->overlay, "Also write the video with the skeleton drawn on it");
   c->add_flag("--no-tracking", args->no_tracking,
               "Run on the whole frame instead of a crop around the runner");
   return [args] { return RunPose(*args); };

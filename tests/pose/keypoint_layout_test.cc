@@ -52,7 +52,7 @@ TEST_P(EveryLayout, HasBothHipsKneesAndAnkles) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::ValuesIn(AllKeypointLayouts()),
-                         [](const auto& info) { return std::string(ToString(info.param)); });
+                         [](const auto& test_info) { return std::string(ToString(test_info.param)); });
 
 TEST(KeypointLayout, SizesAndKnownIndicesMatchThePublishedLayouts) {
   EXPECT_EQ(GetLayoutInfo(KeypointLayout::kCanonical).num_keypoints(), kNumCanonicalKeypoints);

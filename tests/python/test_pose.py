@@ -55,3 +55,15 @@ def test_cli_pose_writes_keypoints(cli, tmp_path, shared_data):
 def test_cli_models_list(cli):
     result = cli("models", "list", check=0)
     assert "movenet-lightning" in result.stdout and "ok" in result.stdout
+
+
+def test_cli_pose_overlay_video(cli, tmp_path):
+    video = tmp_path / "runner.mp4"
+    gaitlens.synth.render_video(video, seconds=1, fps=30, width=360, height=640, noise="clean")
+    overlay = tmp_path / "overlay.mp4"
+    cli("pose", video, "-o", tmp_path / "p.csv", "--overlay", overlay, check=0)
+    info = gaitlens.probe(overlay, count_frames=True)
+    assert (info.width, info.height, info.frame_count) == (360, 640, 30)
+    plain = next(iter(gaitlens.VideoReader(video))).image.astype(int)
+    drawn = next(iter(gaitlens.VideoReader(overlay))).image.astype(int)
+    assert np.abs(drawn - plain).max() > 100  # the skeleton is drawn

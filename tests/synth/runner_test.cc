@@ -193,7 +193,9 @@ TEST(RunnerModel, FppaTruthEqualsRequestedValgusFromAnExactlyPosteriorCamera) {
     EXPECT_GE(step.pelvic_drop_deg, 0.6 * drop);
     EXPECT_NEAR(step.pelvic_drop_camera_deg, step.pelvic_drop_deg, 0.1);
     // Valgus knee: the stance femur is adducted.
-    if (step.side == kLeft) EXPECT_GT(step.hip_adduction_deg, 0);
+    if (step.side == kLeft) {
+      EXPECT_GT(step.hip_adduction_deg, 0);
+    }
   }
   // A real tripod at 3.5 m sees a slightly different projection; the truth says by how much.
   CameraParams near_rear = far_rear;

@@ -75,7 +75,7 @@ TEST_P(SynthSweepTest, KeypointsTruthAndNoiseAreConsistent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sweep, SynthSweepTest, ::testing::ValuesIn(test::SynthSweep()),
-                         [](const auto& info) { return info.param.Name(); });
+                         [](const auto& test_info) { return test_info.param.Name(); });
 
 TEST(Synthesizer, JitterHasTheRequestedSize) {
   SynthOptions options;

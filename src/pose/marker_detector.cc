@@ -1,0 +1,1 @@
+#include "gaitlens/pose/marker_detector.h"
