@@ -1,0 +1,94 @@
+// The 2D leg model: a whole-sequence fit of a kinematic model of the legs to the keypoints of a
+// clip (Eigen + Ceres), which resolves left/right swaps, fills occlusions and smooths without lag.
+// See docs/leg_model.md.
+#ifndef GAITLENS_MODEL_LEG_MODEL_H_
+#define GAITLENS_MODEL_LEG_MODEL_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "gaitlens/core/view.h"
+#include "gaitlens/pose/pose_sequence.h"
+
+namespace gaitlens {
+
+struct FitOptions {
+  // The camera view of the clip. Only View::kSide is implemented so far; kAuto means side.
+  View view = View::kAuto;
+  // Smoothness: weight of the squared second derivative of every per-frame variable, integrated
+  // over time (so 30 and 240 fps clips get the same physical smoothness). Larger = smoother.
+  // Positions are in pixels, angles in radians; in (0, 1e3].
+  double smoothness = 1e-3;
+  // Robust (Cauchy) scale of the keypoint reprojection error, as a fraction of the leg length
+  // (thigh + shank) estimated from the data. In (0, 1].
+  double robust_scale_leg = 0.03;
+  // Keypoints below this confidence are ignored. In [0, 1).
+  double min_confidence = 0.05;
+  // Resolve left/right label swaps (and merged knees) before fitting.
+  bool resolve_swaps = true;
+  // Ceres iteration limit and number of threads.
+  int max_iterations = 50;
+  int num_threads = 2;
+
+  void Check() const;  // throws OptionError naming the field
+};
+
+// What the solver did, after Ceres' Solver::Summary.
+struct FitSummary {
+  int iterations = 0;
+  double initial_cost = 0;
+  double final_cost = 0;
+  std::string termination;  // "CONVERGENCE", "NO_CONVERGENCE", "FAILURE"
+  bool usable = false;
+  double solve_seconds = 0;
+  int num_parameters = 0;
+  int num_residuals = 0;
+  std::string BriefReport() const;
+};
+
+struct SegmentLengths {
+  double thigh_px = 0;   // hip -> knee
+  double shank_px = 0;   // knee -> ankle
+  double foot_px = 0;    // heel -> toe
+  double far_leg_scale = 1;  // the far leg's lengths relative to the near leg's (perspective)
+  double leg_px() const { return thigh_px + shank_px; }
+};
+
+// The fitted motion, one entry per frame of the input.
+struct FittedMotion {
+  View view = View::kSide;
+  // +1 when the runner faces image-right, -1 when image-left.
+  int direction = 1;
+  // Which leg is nearer the camera (0 = left, 1 = right).
+  int near_leg = 0;
+  std::vector<double> timestamps_s;
+  // Model keypoints in the canonical layout: hips, knees, ankles, heels, big toes and shoulders
+  // (confidence 1 where the frame's own keypoint of that point was used, 0.5 where the model
+  // filled a missing or rejected one); other points missing.
+  PoseSequence keypoints;
+  // Per frame, per leg (0 = left, 1 = right), degrees.
+  std::vector<std::array<double, 2>> knee_flexion_deg;  // 180 - hip-knee-ankle angle
+  std::vector<std::array<double, 2>> hip_flexion_deg;   // thigh ahead of the trunk line
+  std::vector<std::array<double, 2>> shank_angle_deg;   // from vertical, + ankle ahead of knee
+  std::vector<std::array<double, 2>> foot_angle_deg;    // sole vs horizontal, + toes up
+  std::vector<double> trunk_lean_deg;                   // + leaning forward
+  SegmentLengths lengths;
+  // Frames whose left/right leg labels were exchanged before fitting.
+  std::vector<bool> relabelled;
+  // Frames where both knees were reported on one knee (both knee detections ignored).
+  std::vector<bool> knees_merged;
+  // Per frame and leg: some of that leg's keypoints were missing and filled by the model.
+  std::vector<std::array<bool, 2>> filled;
+  // Per frame: RMS distance (px) between the model and the keypoints it used.
+  std::vector<double> residual_px;
+  FitSummary summary;
+};
+
+// Fits the model to the whole sequence at once. Throws AnalysisError when there is too little
+// to fit (fewer than 10 frames, or no usable hip, knee and ankle), OptionError for bad options.
+FittedMotion FitLegModel(const PoseSequence& poses, const FitOptions& options = {});
+
+}  // namespace gaitlens
+
+#endif  // GAITLENS_MODEL_LEG_MODEL_H_

@@ -1,0 +1,333 @@
+#include "gaitlens/model/leg_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include <ceres/ceres.h>
+
+#include "gaitlens/core/error.h"
+#include "model/leg_identity.h"
+#include "model/side_view_costs.h"
+
+namespace gaitlens {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+double Deg(double rad) { return rad * 180.0 / kPi; }
+
+double Median(std::vector<double> values, double fallback) {
+  if (values.empty()) return fallback;
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+// Fills NaN entries by linear interpolation between valid neighbours (constant at the ends).
+void Interpolate(std::vector<double>* values, double fallback) {
+  const int n = static_cast<int>(values->size());
+  int previous = -1;
+  for (int i = 0; i < n; ++i) {
+    if (std::isnan((*values)[i])) continue;
+    if (previous < 0) {
+      for (int j = 0; j < i; ++j) (*values)[j] = (*values)[i];
+    } else {
+      for (int j = previous + 1; j < i; ++j) {
+        const double w = static_cast<double>(j - previous) / (i - previous);
+        (*values)[j] = (1 - w) * (*values)[previous] + w * (*values)[i];
+      }
+    }
+    previous = i;
+  }
+  if (previous < 0) {
+    std::fill(values->begin(), values->end(), fallback);
+  } else {
+    for (int j = previous + 1; j < n; ++j) (*values)[j] = (*values)[previous];
+  }
+}
+
+// Unwraps an angle sequence so consecutive values differ by less than pi.
+void Unwrap(std::vector<double>* angles) {
+  for (std::size_t i = 1; i < angles->size(); ++i) {
+    while ((*angles)[i] - (*angles)[i - 1] > kPi) (*angles)[i] -= 2 * kPi;
+    while ((*angles)[i] - (*angles)[i - 1] < -kPi) (*angles)[i] += 2 * kPi;
+  }
+}
+
+int FacingDirection(const PoseSequence& p, double min_confidence) {
+  std::vector<double> votes;
+  for (int f = 0; f < p.num_frames(); ++f) {
+    for (int side = 0; side < 2; ++side) {
+      const Keypoint& heel = p.at(f, 6 + side);
+      const Keypoint& toe = p.at(f, 8 + side);
+      if (heel.confidence >= min_confidence && toe.confidence >= min_confidence) {
+        votes.push_back(toe.x - heel.x);
+      }
+    }
+    const Keypoint& nose = p.at(f, static_cast<int>(CanonicalKeypoint::kNose));
+    for (int ear : {static_cast<int>(CanonicalKeypoint::kLeftEar), static_cast<int>(CanonicalKeypoint::kRightEar)}) {
+      if (nose.confidence >= min_confidence && p.at(f, ear).confidence >= min_confidence) {
+        votes.push_back(nose.x - p.at(f, ear).x);
+      }
+    }
+  }
+  return Median(votes, 1.0) >= 0 ? 1 : -1;
+}
+
+}  // namespace
+
+void FitOptions::Check() const {
+  GAITLENS_CHECK_INPUT(view == View::kAuto || view == View::kSide, OptionError,
+                       "FitOptions.view: only the side view is implemented so far, got ",
+                       ToString(view));
+  GAITLENS_CHECK_INPUT(std::isfinite(smoothness) && smoothness > 0 && smoothness <= 1e3, OptionError,
+                       "FitOptions.smoothness must be in (0, 1000], got ", smoothness);
+  GAITLENS_CHECK_INPUT(std::isfinite(robust_scale_leg) && robust_scale_leg > 0 && robust_scale_leg <= 1,
+                       OptionError, "FitOptions.robust_scale_leg must be in (0, 1], got ",
+                       robust_scale_leg);
+  GAITLENS_CHECK_INPUT(min_confidence >= 0 && min_confidence < 1, OptionError,
+                       "FitOptions.min_confidence must be in [0, 1), got ", min_confidence);
+  GAITLENS_CHECK_INPUT(max_iterations >= 1 && max_iterations <= 10000, OptionError,
+                       "FitOptions.max_iterations must be in [1, 10000], got ", max_iterations);
+  GAITLENS_CHECK_INPUT(num_threads >= 1 && num_threads <= 64, OptionError,
+                       "FitOptions.num_threads must be in [1, 64], got ", num_threads);
+}
+
+std::string FitSummary::BriefReport() const {
+  char buffer[256];
+  std::snprintf(buffer, sizeof(buffer),
+                "%s after %d iterations, cost %.4g -> %.4g, %d parameters, %d residuals, %.3f s%s",
+                termination.c_str(), iterations, initial_cost, final_cost, num_parameters,
+                num_residuals, solve_seconds, usable ? "" : " (NOT usable)");
+  return buffer;
+}
+
+FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
+  options.Check();
+  const int n = input.num_frames();
+  GAITLENS_CHECK_INPUT(n >= 10, AnalysisError, input.source, ": ", n,
+                       " frames are too few to fit the leg model (need 10)");
+  PoseSequence poses = ConvertLayout(input, KeypointLayout::kCanonical);
+  const double min_conf = options.min_confidence;
+  const double leg_px = internal::EstimateLegLength(poses, min_conf);
+  GAITLENS_CHECK_INPUT(leg_px > 0, AnalysisError, input.source,
+                       ": no frame shows a hip, knee and ankle of one leg; is there a runner?");
+
+  FittedMotion motion;
+  motion.view = View::kSide;
+  motion.timestamps_s = poses.timestamps_s;
+  motion.direction = FacingDirection(poses, min_conf);
+  // Facing image-left the camera is on the runner's left: the left leg is the near one.
+  motion.near_leg = motion.direction < 0 ? 0 : 1;
+
+  if (options.resolve_swaps) {
+    const internal::LegIdentityResult identity = internal::ResolveLegIdentity(&poses, leg_px, min_conf);
+    motion.relabelled = identity.relabelled;
+    motion.knees_merged = identity.knees_merged;
+  } else {
+    motion.relabelled.assign(n, false);
+    motion.knees_merged.assign(n, false);
+  }
+
+  auto usable = [&](int f, int k) { return poses.at(f, k).confidence >= min_conf; };
+  auto distance = [&](int f, int a, int b) {
+    return std::hypot(poses.at(f, a).x - poses.at(f, b).x, poses.at(f, a).y - poses.at(f, b).y);
+  };
+
+  // Initial global parameters from medians over frames.
+  std::vector<double> thighs, shanks, feet, trunks;
+  for (int f = 0; f < n; ++f) {
+    for (int side = 0; side < 2; ++side) {
+      if (usable(f, side) && usable(f, 2 + side)) thighs.push_back(distance(f, side, 2 + side));
+      if (usable(f, 2 + side) && usable(f, 4 + side)) shanks.push_back(distance(f, 2 + side, 4 + side));
+      if (usable(f, 6 + side) && usable(f, 8 + side)) feet.push_back(distance(f, 6 + side, 8 + side));
+      if (usable(f, side) && usable(f, 12 + side)) trunks.push_back(distance(f, side, 12 + side));
+    }
+  }
+  const double foot = Median(feet, 0.6 * leg_px);
+  std::array<double, internal::kGlobalParameters> global = {
+      Median(thighs, 0.5 * leg_px), Median(shanks, 0.5 * leg_px), 0.25 * foot, 0.15 * foot,
+      0.75 * foot, Median(trunks, 0.6 * leg_px), 0.97};
+
+  // Initial per-frame parameters from the keypoints, interpolated where missing.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::vector<double>> series(internal::kFrameParameters, std::vector<double>(n, nan));
+  for (int f = 0; f < n; ++f) {
+    double hx = 0, hy = 0;
+    int hips = 0;
+    for (int side = 0; side < 2; ++side) {
+      if (!usable(f, side)) continue;
+      hx += poses.at(f, side).x;
+      hy += poses.at(f, side).y;
+      ++hips;
+    }
+    if (hips > 0) {
+      series[0][f] = hx / hips;
+      series[1][f] = hy / hips;
+      double sx = 0, sy = 0;
+      int shoulders = 0;
+      for (int k : {12, 13}) {
+        if (!usable(f, k)) continue;
+        sx += poses.at(f, k).x;
+        sy += poses.at(f, k).y;
+        ++shoulders;
+      }
+      if (shoulders > 0) series[2][f] = std::atan2(sx / shoulders - series[0][f], series[1][f] - sy / shoulders);
+    }
+    for (int side = 0; side < 2; ++side) {
+      const Keypoint& hip = poses.at(f, side);
+      const Keypoint& knee = poses.at(f, 2 + side);
+      const Keypoint& ankle = poses.at(f, 4 + side);
+      const double base_x = usable(f, side) ? hip.x : series[0][f];
+      const double base_y = usable(f, side) ? hip.y : series[1][f];
+      if (usable(f, 2 + side) && !std::isnan(base_x)) {
+        series[3 + 3 * side][f] = std::atan2(knee.x - base_x, knee.y - base_y);
+      }
+      if (usable(f, 2 + side) && usable(f, 4 + side)) {
+        series[4 + 3 * side][f] = std::atan2(ankle.x - knee.x, ankle.y - knee.y);
+      }
+      if (usable(f, 6 + side) && usable(f, 8 + side)) {
+        series[5 + 3 * side][f] = std::atan2(poses.at(f, 8 + side).y - poses.at(f, 6 + side).y,
+                                             poses.at(f, 8 + side).x - poses.at(f, 6 + side).x);
+      }
+    }
+  }
+  const double flat_sole = motion.direction > 0 ? 0.0 : kPi;
+  const std::array<double, internal::kFrameParameters> fallback = {
+      0.5 * poses.image_width, 0.5 * poses.image_height, 0, 0, 0, flat_sole, 0, 0, flat_sole};
+  for (int i = 0; i < internal::kFrameParameters; ++i) {
+    Interpolate(&series[i], fallback[i]);
+    if (i >= 2) Unwrap(&series[i]);
+  }
+  std::vector<std::array<double, internal::kFrameParameters>> frames(n);
+  for (int f = 0; f < n; ++f) {
+    for (int i = 0; i < internal::kFrameParameters; ++i) frames[f][i] = series[i][f];
+  }
+
+  // Observations per model point (hips both map to the one hip point; shoulders to the middle).
+  std::vector<std::array<std::array<double, 3>, internal::kModelPoints>> observed(n);
+  for (int f = 0; f < n; ++f) {
+    for (int p = 0; p < 10; ++p) {
+      const Keypoint& k = poses.at(f, p);
+      observed[f][p] = usable(f, p) ? std::array<double, 3>{k.x, k.y, k.confidence}
+                                    : std::array<double, 3>{0, 0, 0};
+    }
+    double sx = 0, sy = 0, sc = 0;
+    int count = 0;
+    for (int k : {12, 13}) {
+      if (!usable(f, k)) continue;
+      sx += poses.at(f, k).x;
+      sy += poses.at(f, k).y;
+      sc += poses.at(f, k).confidence;
+      ++count;
+    }
+    observed[f][10] = count > 0 ? std::array<double, 3>{sx / count, sy / count, sc / count}
+                                : std::array<double, 3>{0, 0, 0};
+  }
+
+  ceres::Problem problem;
+  const double robust_px = options.robust_scale_leg * leg_px;
+  for (int f = 0; f < n; ++f) {
+    auto* cost = new ceres::AutoDiffCostFunction<internal::SideViewFrameCost,
+                                                 internal::SideViewFrameCost::kResiduals,
+                                                 internal::kFrameParameters,
+                                                 internal::kGlobalParameters>(
+        new internal::SideViewFrameCost(observed[f], robust_px, motion.direction, motion.near_leg));
+    problem.AddResidualBlock(cost, nullptr, frames[f].data(), global.data());
+  }
+  for (int f = 1; f + 1 < n; ++f) {
+    const double dt0 = std::max(1e-4, poses.timestamps_s[f] - poses.timestamps_s[f - 1]);
+    const double dt1 = std::max(1e-4, poses.timestamps_s[f + 1] - poses.timestamps_s[f]);
+    auto* cost = new ceres::AutoDiffCostFunction<internal::SmoothnessCost, internal::kFrameParameters,
+                                                 internal::kFrameParameters, internal::kFrameParameters,
+                                                 internal::kFrameParameters>(
+        new internal::SmoothnessCost(dt0, dt1, options.smoothness, leg_px));
+    problem.AddResidualBlock(cost, nullptr, frames[f - 1].data(), frames[f].data(), frames[f + 1].data());
+  }
+  for (int i = 0; i < 6; ++i) problem.SetParameterLowerBound(global.data(), i, 0.01 * leg_px);
+  problem.SetParameterLowerBound(global.data(), 6, 0.8);
+  problem.SetParameterUpperBound(global.data(), 6, 1.05);
+
+  ceres::Solver::Options solver;
+  solver.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
+  solver.max_num_iterations = options.max_iterations;
+  solver.num_threads = options.num_threads;
+  solver.function_tolerance = 1e-7;
+  solver.minimizer_progress_to_stdout = false;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  const auto start = std::chrono::steady_clock::now();
+  ceres::Solve(solver, &problem, &summary);
+  motion.summary.solve_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  motion.summary.iterations = static_cast<int>(summary.iterations.size());
+  motion.summary.initial_cost = summary.initial_cost;
+  motion.summary.final_cost = summary.final_cost;
+  motion.summary.termination = summary.termination_type == ceres::CONVERGENCE ? "CONVERGENCE"
+                               : summary.termination_type == ceres::NO_CONVERGENCE
+                                   ? "NO_CONVERGENCE"
+                                   : "FAILURE";
+  motion.summary.num_parameters = summary.num_parameters;
+  motion.summary.num_residuals = summary.num_residuals;
+
+  // Results.
+  motion.lengths.thigh_px = global[0];
+  motion.lengths.shank_px = global[1];
+  motion.lengths.foot_px = global[2] + global[4];
+  motion.lengths.far_leg_scale = global[6];
+  motion.keypoints = PoseSequence(KeypointLayout::kCanonical, n);
+  motion.keypoints.timestamps_s = poses.timestamps_s;
+  motion.keypoints.image_width = poses.image_width;
+  motion.keypoints.image_height = poses.image_height;
+  motion.keypoints.source = poses.source + " (leg model)";
+  motion.knee_flexion_deg.resize(n);
+  motion.hip_flexion_deg.resize(n);
+  motion.shank_angle_deg.resize(n);
+  motion.foot_angle_deg.resize(n);
+  motion.trunk_lean_deg.resize(n);
+  motion.filled.resize(n);
+  motion.residual_px.resize(n);
+  const int dir = motion.direction;
+  std::vector<double> residual_medians;
+  for (int f = 0; f < n; ++f) {
+    std::array<std::array<double, 2>, internal::kModelPoints> points;
+    internal::SideViewPoints(frames[f].data(), global.data(), dir, motion.near_leg, &points);
+    double sum_sq = 0;
+    int used = 0;
+    for (int p = 0; p < internal::kModelPoints; ++p) {
+      if (observed[f][p][2] <= 0) continue;
+      sum_sq += std::pow(points[p][0] - observed[f][p][0], 2) + std::pow(points[p][1] - observed[f][p][1], 2);
+      ++used;
+    }
+    motion.residual_px[f] = used > 0 ? std::sqrt(sum_sq / used) : 0.0;
+    residual_medians.push_back(motion.residual_px[f]);
+    for (int p = 0; p < 10; ++p) {
+      motion.keypoints.at(f, p) = {points[p][0], points[p][1], observed[f][p][2] > 0 ? 1.0 : 0.5};
+    }
+    for (int k : {12, 13}) {
+      motion.keypoints.at(f, k) = {points[10][0], points[10][1], observed[f][10][2] > 0 ? 1.0 : 0.5};
+    }
+    const double trunk = frames[f][2];
+    motion.trunk_lean_deg[f] = Deg(dir * trunk);
+    for (int side = 0; side < 2; ++side) {
+      const double thigh = frames[f][3 + 3 * side], shank = frames[f][4 + 3 * side];
+      motion.knee_flexion_deg[f][side] = Deg(dir * (thigh - shank));
+      motion.hip_flexion_deg[f][side] = Deg(dir * (thigh + trunk));
+      motion.shank_angle_deg[f][side] = Deg(dir * shank);
+      const auto& heel = points[6 + side];
+      const auto& toe = points[8 + side];
+      motion.foot_angle_deg[f][side] = Deg(std::atan2(-(toe[1] - heel[1]), dir * (toe[0] - heel[0])));
+      bool filled = false;
+      for (int p : {2 + side, 4 + side, 6 + side, 8 + side}) filled = filled || observed[f][p][2] <= 0;
+      motion.filled[f][side] = filled;
+    }
+  }
+  motion.summary.usable = summary.termination_type != ceres::FAILURE &&
+                          std::isfinite(summary.final_cost) &&
+                          Median(residual_medians, 0) < 0.1 * leg_px;
+  return motion;
+}
+
+}  // namespace gaitlens

@@ -1,0 +1,131 @@
+// Cost functors of the side-view leg model (templated for Ceres autodiff; checked by
+// tests/model/side_view_costs_test.cc with ceres::GradientChecker).
+#ifndef GAITLENS_SRC_MODEL_SIDE_VIEW_COSTS_H_
+#define GAITLENS_SRC_MODEL_SIDE_VIEW_COSTS_H_
+
+#include <array>
+#include <cmath>
+
+#include <ceres/ceres.h>
+
+namespace gaitlens::internal {
+
+// Per-frame parameters: hip x, hip y (px), trunk angle, then per leg (left, right) thigh, shank
+// and sole angles (rad). Angles of thigh and shank are measured from the downward vertical,
+// positive towards image +x; the trunk angle from the upward vertical, positive towards +x; the
+// sole angle is the image angle of the heel->toe direction.
+inline constexpr int kFrameParameters = 9;
+// Global parameters: thigh, shank (px), heel behind ankle, sole below ankle, toe ahead of ankle
+// (px, along/across the sole), trunk length (px), far-leg scale.
+inline constexpr int kGlobalParameters = 7;
+// Modelled points: per leg hip, knee, ankle, heel, big toe (canonical order, left/right
+// interleaved: 0..9) and the mid-shoulder point (10).
+inline constexpr int kModelPoints = 11;
+
+// Model point positions (x, y) for one frame. `direction` is +1 facing image-right, -1 left;
+// `near_leg` is 0 (left) or 1 (right); the other leg is scaled by the far-leg scale.
+template <typename T>
+void SideViewPoints(const T* frame, const T* global, int direction, int near_leg,
+                    std::array<std::array<T, 2>, kModelPoints>* points) {
+  using std::cos;
+  using std::sin;
+  const T& hip_x = frame[0];
+  const T& hip_y = frame[1];
+  for (int side = 0; side < 2; ++side) {
+    const T scale = side == near_leg ? T(1.0) : global[6];
+    const T& thigh_angle = frame[3 + 3 * side];
+    const T& shank_angle = frame[4 + 3 * side];
+    const T& sole_angle = frame[5 + 3 * side];
+    const T knee_x = hip_x + scale * global[0] * sin(thigh_angle);
+    const T knee_y = hip_y + scale * global[0] * cos(thigh_angle);
+    const T ankle_x = knee_x + scale * global[1] * sin(shank_angle);
+    const T ankle_y = knee_y + scale * global[1] * cos(shank_angle);
+    const T ux = cos(sole_angle), uy = sin(sole_angle);
+    // Normal towards the sole (image-down for a flat foot).
+    const T nx = T(direction) * (-uy), ny = T(direction) * ux;
+    (*points)[side] = {hip_x, hip_y};
+    (*points)[2 + side] = {knee_x, knee_y};
+    (*points)[4 + side] = {ankle_x, ankle_y};
+    (*points)[6 + side] = {ankle_x + scale * (-global[2] * ux + global[3] * nx),
+                           ankle_y + scale * (-global[2] * uy + global[3] * ny)};
+    (*points)[8 + side] = {ankle_x + scale * (global[4] * ux + global[3] * nx),
+                           ankle_y + scale * (global[4] * uy + global[3] * ny)};
+  }
+  (*points)[10] = {hip_x + global[5] * sin(frame[2]), hip_y - global[5] * cos(frame[2])};
+}
+
+// Reprojection of one frame's keypoints, each point robust on its own (Cauchy: the residual of a
+// point is its error scaled by sqrt(log(1 + s) / s), s = squared error in units of the robust
+// scale), weighted by sqrt(confidence); plus soft knee-flexion limits.
+struct SideViewFrameCost {
+  static constexpr int kResiduals = 2 * kModelPoints + 2;
+
+  SideViewFrameCost(const std::array<std::array<double, 3>, kModelPoints>& observed,
+                    double robust_scale_px, int direction, int near_leg)
+      : observed_(observed), scale_(robust_scale_px), direction_(direction), near_leg_(near_leg) {}
+
+  template <typename T>
+  bool operator()(const T* frame, const T* global, T* residuals) const {
+    std::array<std::array<T, 2>, kModelPoints> points;
+    SideViewPoints(frame, global, direction_, near_leg_, &points);
+    for (int p = 0; p < kModelPoints; ++p) {
+      const double weight = std::sqrt(observed_[p][2]);
+      if (weight <= 0) {
+        residuals[2 * p] = T(0.0);
+        residuals[2 * p + 1] = T(0.0);
+        continue;
+      }
+      const T ex = (points[p][0] - observed_[p][0]) / scale_;
+      const T ey = (points[p][1] - observed_[p][1]) / scale_;
+      const T s = ex * ex + ey * ey;
+      T factor = T(1.0);
+      if (s > T(1e-12)) factor = sqrt(log(T(1.0) + s) / s);
+      residuals[2 * p] = weight * factor * ex;
+      residuals[2 * p + 1] = weight * factor * ey;
+    }
+    // Knee flexion (thigh minus shank angle, in the running direction) within [-5, 165] deg.
+    for (int side = 0; side < 2; ++side) {
+      const T flexion = T(direction_) * (frame[3 + 3 * side] - frame[4 + 3 * side]);
+      const double low = -5.0 * M_PI / 180, high = 165.0 * M_PI / 180;
+      T excess = T(0.0);
+      if (flexion < T(low)) excess = T(low) - flexion;
+      if (flexion > T(high)) excess = flexion - T(high);
+      residuals[2 * kModelPoints + side] = T(kLimitWeight) * excess;
+    }
+    return true;
+  }
+
+  static constexpr double kLimitWeight = 20.0;
+  std::array<std::array<double, 3>, kModelPoints> observed_;  // x, y, confidence (0 = unused)
+  double scale_;
+  int direction_;
+  int near_leg_;
+};
+
+// Smoothness: the second time derivative of every frame variable, from three consecutive frames
+// with their real time steps, weighted so that the sum approximates weight * integral of the
+// squared second derivative (frame-rate independent). Positions are divided by the leg length.
+struct SmoothnessCost {
+  SmoothnessCost(double dt_before, double dt_after, double weight, double leg_px)
+      : dt0_(dt_before), dt1_(dt_after), leg_px_(leg_px) {
+    const double dt = 0.5 * (dt_before + dt_after);
+    sqrt_weight_ = std::sqrt(weight * dt);
+  }
+
+  template <typename T>
+  bool operator()(const T* before, const T* now, const T* after, T* residuals) const {
+    const double dt = 0.5 * (dt0_ + dt1_);
+    for (int i = 0; i < kFrameParameters; ++i) {
+      const T second = ((after[i] - now[i]) / dt1_ - (now[i] - before[i]) / dt0_) / dt;
+      const double unit = i < 2 ? 1.0 / leg_px_ : 1.0;
+      residuals[i] = T(sqrt_weight_ * unit) * second;
+    }
+    return true;
+  }
+
+  double dt0_, dt1_, leg_px_, sqrt_weight_ = 0;
+};
+
+}  // namespace gaitlens::internal
+
+#endif  // GAITLENS_SRC_MODEL_SIDE_VIEW_COSTS_H_

@@ -1,0 +1,133 @@
+// The side-view leg model against the synthetic runner's exact answer.
+#include "gaitlens/model/leg_model.h"
+
+#include <cmath>
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "gaitlens/core/error.h"
+#include "gaitlens/synth/synthesizer.h"
+#include "synth_sweep.h"
+
+namespace gaitlens {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+double Deg(double rad) { return rad * 180 / kPi; }
+
+// Angles a perfect 2D measurement gives, from the clean projected keypoints.
+struct Angles {
+  double knee, hip, shank;
+};
+Angles TruthAngles(const PoseSequence& clean, int f, int side, int dir) {
+  const Keypoint& hip = clean.at(f, side);
+  const Keypoint& knee = clean.at(f, 2 + side);
+  const Keypoint& ankle = clean.at(f, 4 + side);
+  const double ux = hip.x - knee.x, uy = hip.y - knee.y, vx = ankle.x - knee.x, vy = ankle.y - knee.y;
+  const double knee_flexion = 180 - Deg(std::atan2(std::abs(ux * vy - uy * vx), ux * vx + uy * vy));
+  const double mid_hip_x = 0.5 * (clean.at(f, 0).x + clean.at(f, 1).x);
+  const double mid_hip_y = 0.5 * (clean.at(f, 0).y + clean.at(f, 1).y);
+  const double mid_sh_x = 0.5 * (clean.at(f, 12).x + clean.at(f, 13).x);
+  const double mid_sh_y = 0.5 * (clean.at(f, 12).y + clean.at(f, 13).y);
+  const double trunk_down = std::atan2(mid_hip_x - mid_sh_x, mid_hip_y - mid_sh_y);
+  const double thigh = std::atan2(knee.x - hip.x, knee.y - hip.y);
+  return {knee_flexion, Deg(dir * (thigh - trunk_down)),
+          Deg(std::atan2(dir * (ankle.x - knee.x), ankle.y - knee.y))};
+}
+
+struct Scores {
+  double knee_rmse = 0, hip_rmse = 0, shank_rmse = 0;
+  double label_accuracy = 0;
+  double gap_error_leg = 0;  // RMS error of filled far-leg points, in leg lengths
+  int gaps = 0;
+};
+
+Scores Score(const synth::SynthResult& r, const FittedMotion& m) {
+  Scores s;
+  const int n = r.clean_poses.num_frames();
+  const int dir = m.direction;
+  double knee = 0, hip = 0, shank = 0, gap = 0;
+  int count = 0, correct = 0;
+  const double leg = std::hypot(r.clean_poses.at(0, 0).x - r.clean_poses.at(0, 2).x,
+                                r.clean_poses.at(0, 0).y - r.clean_poses.at(0, 2).y) +
+                     std::hypot(r.clean_poses.at(0, 2).x - r.clean_poses.at(0, 4).x,
+                                r.clean_poses.at(0, 2).y - r.clean_poses.at(0, 4).y);
+  for (int f = 0; f < n; ++f) {
+    correct += m.relabelled[f] == static_cast<bool>(r.noise_log.swapped[f]) ? 1 : 0;
+    for (int side = 0; side < 2; ++side) {
+      const Angles t = TruthAngles(r.clean_poses, f, side, dir);
+      knee += std::pow(m.knee_flexion_deg[f][side] - t.knee, 2);
+      hip += std::pow(m.hip_flexion_deg[f][side] - t.hip, 2);
+      shank += std::pow(m.shank_angle_deg[f][side] - t.shank, 2);
+      ++count;
+    }
+    if (r.noise_log.occluded[f]) {
+      const int far = 1 - m.near_leg;
+      for (int k : {2 + far, 4 + far}) {
+        gap += std::pow(m.keypoints.at(f, k).x - r.clean_poses.at(f, k).x, 2) +
+               std::pow(m.keypoints.at(f, k).y - r.clean_poses.at(f, k).y, 2);
+        ++s.gaps;
+      }
+    }
+  }
+  s.knee_rmse = std::sqrt(knee / count);
+  s.hip_rmse = std::sqrt(hip / count);
+  s.shank_rmse = std::sqrt(shank / count);
+  s.label_accuracy = static_cast<double>(correct) / n;
+  s.gap_error_leg = s.gaps > 0 ? std::sqrt(gap / s.gaps) / leg : 0;
+  return s;
+}
+
+class LegModelSide : public ::testing::TestWithParam<test::SynthCase> {};
+
+TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
+  const test::SynthCase& c = GetParam();
+  const synth::SynthResult r = synth::Generate(c.Options(8.0, 3));
+  const FittedMotion m = FitLegModel(r.poses);
+  const Scores s = Score(r, m);
+  std::cout << c.Name() << ": knee " << s.knee_rmse << " hip " << s.hip_rmse << " shank "
+            << s.shank_rmse << " deg RMSE; labels " << 100 * s.label_accuracy << " %; gaps "
+            << 100 * s.gap_error_leg << " % leg (" << s.gaps << "); " << m.summary.BriefReport()
+            << "\n";
+  EXPECT_TRUE(m.summary.usable);
+  EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
+  // Regression floors at what the model achieves today (measured values in the issue notes and
+  // docs/leg_model.md). The issue's target for the harsh case is 2 degrees, met so far only at
+  // 240 fps; these floors must only ever be tightened.
+  const double angle_floor = c.noise == "clean" ? 1.0 : c.noise == "realistic" ? 2.5 : 3.8;
+  EXPECT_LE(s.knee_rmse, angle_floor);
+  EXPECT_LE(s.hip_rmse, angle_floor);
+  EXPECT_LE(s.shank_rmse, angle_floor);
+  EXPECT_GE(s.label_accuracy, 0.995);
+  EXPECT_LE(s.gap_error_leg, 0.04);
+}
+
+std::vector<test::SynthCase> SideCases() {
+  std::vector<test::SynthCase> cases;
+  for (const test::SynthCase& c : test::SynthSweep()) {
+    if (c.view == View::kSide) cases.push_back(c);
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sweep, LegModelSide, ::testing::ValuesIn(SideCases()),
+                         [](const auto& test_info) { return test_info.param.Name(); });
+
+TEST(LegModel, RejectsTooLittleData) {
+  PoseSequence empty(KeypointLayout::kCoco17, 5);
+  empty.SetUniformTimestamps(30);
+  EXPECT_THROW(FitLegModel(empty), AnalysisError);
+  PoseSequence nobody(KeypointLayout::kCoco17, 50);
+  nobody.SetUniformTimestamps(30);
+  EXPECT_THROW(FitLegModel(nobody), AnalysisError);
+  FitOptions options;
+  options.view = View::kRear;
+  EXPECT_THROW(options.Check(), OptionError);
+  options = FitOptions();
+  options.smoothness = -1;
+  EXPECT_THROW(options.Check(), OptionError);
+}
+
+}  // namespace
+}  // namespace gaitlens
