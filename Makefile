@@ -67,6 +67,7 @@ fuzz-smoke: deps
 bench: build models
 	$(BUILD)/benchmarks/io_benchmark
 	$(BUILD)/benchmarks/pose_benchmark
+	$(BUILD)/benchmarks/model_benchmark
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-fuzz

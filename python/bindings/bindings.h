@@ -11,6 +11,7 @@ void BindPose(pybind11::module_& m);
 void BindIo(pybind11::module_& m);
 void BindSynth(pybind11::module_& m);
 void BindDetectors(pybind11::module_& m);
+void BindModel(pybind11::module_& m);
 
 }  // namespace gaitlens::python
 

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   gaitlens::python::BindIo(m);
   gaitlens::python::BindSynth(m);
   gaitlens::python::BindDetectors(m);
+  gaitlens::python::BindModel(m);
 }

@@ -11,6 +11,9 @@ import warnings as _warnings
 
 from gaitlens._core import (  # noqa: F401  (re-exported API)
     AnalysisError,
+    FitOptions,
+    FittedMotion,
+    fit_leg_model,
     ModelInfo,
     default_model_dir,
     install_models,
@@ -36,7 +39,7 @@ from gaitlens._core import (  # noqa: F401  (re-exported API)
 from gaitlens import _core
 
 __all__ = [
-    "AnalysisError", "Error", "ModelInfo", "default_model_dir", "extract_poses",
+    "AnalysisError", "Error", "FitOptions", "FittedMotion", "fit_leg_model", "ModelInfo", "default_model_dir", "extract_poses",
     "install_models", "installed_models", "resolve_model", "FormatError", "InputError", "OptionError", "PoseSequence",
     "VideoFrame", "VideoInfo", "VideoReader", "build_info", "canonical_index", "keypoint_layouts",
     "keypoint_names", "probe", "read_deeplabcut", "read_gaitlens_csv", "read_keypoints",

@@ -1,0 +1,31 @@
+"""The leg model from Python."""
+
+import numpy as np
+import pytest
+
+import gaitlens
+import gaitlens.synth
+
+
+def test_fit_leg_model_recovers_knee_flexion_and_swaps():
+    result = gaitlens.synth.generate(seconds=4, fps=60, noise="realistic", seed=11)
+    motion = gaitlens.fit_leg_model(result.poses)
+    assert motion.summary.usable
+    assert motion.direction == -1  # the synthetic side view faces image-left by default
+    knee = motion.knee_flexion_deg
+    assert knee.shape == (240, 2)
+    assert 90 < knee.max() < 140  # swing flexion of a runner
+    swapped = np.array(result.truth["frames"]["swapped"])
+    assert (np.array(motion.relabelled) == swapped).mean() >= 0.995
+    lengths = motion.segment_lengths_px
+    assert lengths["thigh"] > 0 and 0.8 <= lengths["far_leg_scale"] <= 1.05
+
+
+def test_fit_options_are_checked():
+    options = gaitlens.FitOptions()
+    options.smoothness = -1
+    with pytest.raises(gaitlens.OptionError, match="smoothness"):
+        options.check()
+    few = gaitlens.PoseSequence(np.zeros((5, 17, 3)), fps=30, layout="coco17")
+    with pytest.raises(gaitlens.AnalysisError):
+        gaitlens.fit_leg_model(few)
