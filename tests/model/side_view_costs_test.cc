@@ -1,0 +1,67 @@
+// The leg model's autodiff cost functors against numeric differentiation (ceres::GradientChecker).
+#include "model/side_view_costs.h"
+
+#include <random>
+
+#include <ceres/gradient_checker.h>
+#include <gtest/gtest.h>
+
+namespace gaitlens::internal {
+namespace {
+
+TEST(SideViewCosts, FrameCostGradientsMatchNumericDifferentiation) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  for (int direction : {-1, 1}) {
+    std::array<std::array<double, 3>, kModelPoints> observed;
+    for (auto& p : observed) p = {300 + 100 * unit(rng), 500 + 200 * unit(rng), 0.5 + 0.4 * unit(rng)};
+    observed[7][2] = 0;  // one missing point
+    auto* cost = new ceres::AutoDiffCostFunction<SideViewFrameCost, SideViewFrameCost::kResiduals,
+                                                 kFrameParameters, kGlobalParameters>(
+        new SideViewFrameCost(observed, 12.0, direction, direction < 0 ? 0 : 1));
+    std::array<double, kFrameParameters> frame = {320, 480, 0.1, 0.3, -0.2, 0.05, -0.25, -0.6, 0.4};
+    std::array<double, kGlobalParameters> global = {160, 150, 20, 12, 60, 190, 0.95};
+    // Include a knee beyond its limit so the limit residual's gradient is checked too.
+    frame[4] = direction * 3.2;
+    std::vector<double*> parameters = {frame.data(), global.data()};
+    ceres::NumericDiffOptions numeric;
+    numeric.ridders_relative_initial_step_size = 1e-3;
+    const std::vector<const ceres::Manifold*>* no_manifolds = nullptr;
+    ceres::GradientChecker checker(cost, no_manifolds, numeric);
+    ceres::GradientChecker::ProbeResults results;
+    EXPECT_TRUE(checker.Probe(parameters.data(), 1e-5, &results)) << results.error_log;
+    delete cost;
+  }
+}
+
+TEST(SideViewCosts, SmoothnessGradientsMatchNumericDifferentiation) {
+  auto* cost = new ceres::AutoDiffCostFunction<SmoothnessCost, kFrameParameters, kFrameParameters,
+                                               kFrameParameters, kFrameParameters>(
+      new SmoothnessCost(1.0 / 120, 1.0 / 100, 1e-3, 320));
+  std::array<double, kFrameParameters> a = {300, 500, 0.1, 0.3, -0.2, 0.0, -0.3, -0.5, 0.1};
+  std::array<double, kFrameParameters> b = {302, 498, 0.12, 0.35, -0.25, 0.02, -0.28, -0.52, 0.12};
+  std::array<double, kFrameParameters> c = {305, 497, 0.11, 0.43, -0.33, 0.05, -0.26, -0.55, 0.15};
+  std::vector<double*> parameters = {a.data(), b.data(), c.data()};
+  ceres::NumericDiffOptions numeric;
+    numeric.ridders_relative_initial_step_size = 1e-3;
+  const std::vector<const ceres::Manifold*>* no_manifolds = nullptr;
+    ceres::GradientChecker checker(cost, no_manifolds, numeric);
+  ceres::GradientChecker::ProbeResults results;
+  EXPECT_TRUE(checker.Probe(parameters.data(), 1e-5, &results)) << results.error_log;
+  delete cost;
+}
+
+TEST(SideViewCosts, PointsFollowTheSegmentLengths) {
+  const std::array<double, kFrameParameters> frame = {100, 200, 0.0, 0.5, -0.1, 0.0, -0.3, -0.4, 0.2};
+  const std::array<double, kGlobalParameters> global = {150, 140, 20, 10, 60, 180, 0.9};
+  std::array<std::array<double, 2>, kModelPoints> p;
+  SideViewPoints(frame.data(), global.data(), 1, 0, &p);
+  EXPECT_NEAR(std::hypot(p[2][0] - p[0][0], p[2][1] - p[0][1]), 150, 1e-9);        // near thigh
+  EXPECT_NEAR(std::hypot(p[3][0] - p[1][0], p[3][1] - p[1][1]), 0.9 * 150, 1e-9);  // far thigh
+  EXPECT_NEAR(std::hypot(p[4][0] - p[2][0], p[4][1] - p[2][1]), 140, 1e-9);
+  EXPECT_NEAR(std::hypot(p[8][0] - p[6][0], p[8][1] - p[6][1]), 80, 1e-9);  // heel to toe
+  EXPECT_NEAR(p[10][1], 200 - 180, 1e-9);  // upright trunk
+}
+
+}  // namespace
+}  // namespace gaitlens::internal
