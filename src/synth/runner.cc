@@ -185,37 +185,44 @@ struct RunnerModel::Impl {
     const double bump = s * s * std::pow(1 - s, 3) / (0.4 * 0.4 * 0.6 * 0.6 * 0.6);
     const double base_at_peak = Quintic(0.4, k0, (k0 - k0p) / h * T, 0, k1, k1_rate, 0);
     kappa += std::max(0.0, Rad(params.swing_knee_flexion_deg) - base_at_peak) * bump;
-    kappa = std::max(kappa, Rad(2.0));
     const FootState a = StanceFoot(i, t0), a_prev = StanceFoot(i, t0 - h);
     const FootState b = StanceFoot(j, t1), b_next = StanceFoot(j, t1 + h);
     FootState f;
     f.sole = Quintic(s, a.sole, (a.sole - a_prev.sole) / h * T, 0, b.sole,
                      (b_next.sole - b.sole) / h * T, 0);
+    // Fast toe-offs would carry the plantarflexion on past vertical: softly floor it at -80 deg.
+    const double floor = -Rad(75.0), soft = Rad(5.0);
+    if (f.sole < floor) f.sole = floor - soft * std::tanh((floor - f.sole) / soft);
     const Side side = stances[i].side;
     const Eigen::Vector3d hip = Hip(side, pelvis_y(t), PelvisRoll(t));
     const double aa = dims.thigh, bb = dims.shank;
-    const double d = std::sqrt(aa * aa + bb * bb + 2 * aa * bb * std::cos(kappa));
     const double dz = FootZ(side) - hip.z();
+    // The foot must clear the belt: the ankle must be at least this high for the sole angle
+    // (2 mm of clearance in mid-swing, none at toe-off and contact where it touches).
+    const double toe_ahead = dims.foot - dims.heel_behind_ankle;
+    const double ss = std::sin(f.sole), cs = std::cos(f.sole);
+    const double clearance = 0.002 * std::sin(kPi * s);
+    const double min_ankle_y = clearance + dims.ankle_height * cs +
+                               std::max(dims.heel_behind_ankle * ss, -toe_ahead * ss);
+    // Bend the knee at least enough for that: the leg's sagittal reach below the hip at angle
+    // gamma is limited to (hip height - min ankle height) / cos(gamma).
+    if (std::cos(gamma) > 1e-6) {
+      const double sagittal_max = (hip.y() - min_ankle_y) / std::cos(gamma);
+      const double d_max = std::sqrt(sagittal_max * sagittal_max + dz * dz);
+      if (d_max < aa + bb) {
+        const double kappa_min =
+            std::acos(std::clamp((d_max * d_max - aa * aa - bb * bb) / (2 * aa * bb), -1.0, 1.0));
+        // Smooth maximum (width up to 1 degree, none at the ends) so the knee does not kink.
+        const double width = Rad(1.0) * std::sin(kPi * s);
+        const double diff = kappa - kappa_min;
+        kappa = kappa_min + 0.5 * (diff + std::sqrt(diff * diff + width * width));
+      }
+    }
+    kappa = std::max(kappa, Rad(2.0));
+    const double d = std::sqrt(aa * aa + bb * bb + 2 * aa * bb * std::cos(kappa));
     const double sagittal = std::sqrt(std::max(0.0, d * d - dz * dz));
     f.ankle_x = hip.x() + sagittal * std::sin(gamma);
     f.ankle_y = hip.y() - sagittal * std::cos(gamma);
-    // Keep the toes and the heel above the belt in swing by limiting the sole angle.
-    const double toe_ahead = dims.foot - dims.heel_behind_ankle;
-    const double clearance = 0.002;
-    const double radius_toe = std::hypot(toe_ahead, dims.ankle_height);
-    const double ratio_toe = (clearance - f.ankle_y) / radius_toe;
-    if (ratio_toe > -1 && ratio_toe < 1) {
-      // toe_y = ankle_y + R sin(sole - delta) >= clearance
-      const double min_sole = std::atan2(dims.ankle_height, toe_ahead) + std::asin(ratio_toe);
-      f.sole = std::max(f.sole, min_sole);
-    }
-    const double radius_heel = std::hypot(dims.heel_behind_ankle, dims.ankle_height);
-    const double ratio_heel = (clearance - f.ankle_y) / radius_heel;
-    if (ratio_heel > -1 && ratio_heel < 1) {
-      // heel_y = ankle_y - R sin(sole + delta) >= clearance
-      const double max_sole = -std::atan2(dims.ankle_height, dims.heel_behind_ankle) - std::asin(ratio_heel);
-      f.sole = std::min(f.sole, max_sole);
-    }
     if (ankle_out != nullptr) *ankle_out = Eigen::Vector3d(f.ankle_x, f.ankle_y, FootZ(side));
     return f;
   }

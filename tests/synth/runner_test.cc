@@ -101,13 +101,30 @@ TEST(RunnerModel, StanceFootMovesWithTheBeltAndStaysOnIt) {
   EXPECT_GT(checked, 300);
 }
 
-TEST(RunnerModel, SwingFootNeverGoesThroughTheBelt) {
-  const RunnerModel runner(RunnerParams(), 4.0);
-  for (double t = 0; t < 4.0; t += 0.002) {
-    const BodyPose pose = runner.PoseAt(t);
-    for (int side = 0; side < 2; ++side) {
-      EXPECT_GT(pose[kLeftHeel + side].y(), -1e-6) << t;
-      EXPECT_GT(pose[kLeftBigToe + side].y(), -1e-6) << t;
+TEST(RunnerModel, FeetNeverGoThroughTheBeltAndToesStayAhead) {
+  // Across speeds, overstrides, cadences and seeds (a fast belt or a short overstride once put
+  // the swing foot 20 cm through the belt).
+  struct Case {
+    double speed, overstride, cadence;
+    std::uint64_t seed;
+  };
+  for (const Case& c : {Case{3.3, 0.15, 170, 1}, Case{3.8, 0.15, 170, 3}, Case{3.3, 0.08, 170, 3},
+                        Case{4.5, 0.2, 185, 4}, Case{2.2, 0.05, 150, 5}, Case{4.5, 0.0, 175, 6}}) {
+    RunnerParams params;
+    params.belt_speed_m_s = c.speed;
+    params.overstride_m = c.overstride;
+    params.cadence_spm = c.cadence;
+    params.seed = c.seed;
+    params.duty_factor = c.speed > 4 ? 0.28 : 0.35;  // fast running: shorter contact
+    const RunnerModel runner(params, 4.0);
+    for (double t = 0; t < 4.0; t += 0.001) {
+      const BodyPose pose = runner.PoseAt(t);
+      for (int side = 0; side < 2; ++side) {
+        ASSERT_GT(pose[kLeftHeel + side].y(), -1e-6) << "speed " << c.speed << " t " << t;
+        ASSERT_GT(pose[kLeftBigToe + side].y(), -1e-6) << "speed " << c.speed << " t " << t;
+        ASSERT_GT(pose[kLeftBigToe + side].x() - pose[kLeftHeel + side].x(), 0.0)
+            << "heel ahead of toe, speed " << c.speed << " t " << t;
+      }
     }
   }
 }
