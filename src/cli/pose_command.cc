@@ -8,6 +8,8 @@
 #include "gaitlens/io/keypoint_files.h"
 #include "gaitlens/io/video_reader.h"
 #include "gaitlens/pose/detector.h"
+#include "gaitlens/pose/marker_detector.h"
+#include "gaitlens/pose/onnx_detector.h"
 #include "gaitlens/report/overlay.h"
 
 namespace gaitlens::cli {
@@ -29,7 +31,16 @@ int RunPose(PoseArgs args) {
                        "with several videos, -o must name a folder");
   GAITLENS_CHECK_INPUT(args.videos.size() == 1 || args.overlay.empty(), OptionError,
                        "--overlay takes one video");
-  auto detector = CreateMoveNetDetector(args.movenet);
+  // --model: a MoveNet name or .onnx, "markers", or a model description JSON.
+  std::unique_ptr<PoseDetector> detector;
+  const std::string& model = args.movenet.model;
+  if (model == "markers") {
+    detector = CreateMarkerDetector();
+  } else if (model.size() > 5 && model.compare(model.size() - 5, 5, ".json") == 0) {
+    detector = CreateOnnxDetector(ReadOnnxModelDescription(model));
+  } else {
+    detector = CreateMoveNetDetector(args.movenet);
+  }
   ExtractOptions extract;
   extract.max_frames = args.max_frames;
   extract.Check();
@@ -70,7 +81,8 @@ CommandRunner AddPoseCommand(CLI::App* app) {
   c->add_option("-o,--output", args->output,
                 "Keypoints CSV (one video) or folder (several); default VIDEO.poses.csv");
   c->add_option("--model", args->movenet.model,
-                "movenet-lightning, movenet-thunder or a MoveNet .onnx file")
+                "movenet-lightning, movenet-thunder, a MoveNet .onnx file, markers (coloured "
+                "stickers), or a model description .json (docs/pose.md)")
       ->capture_default_str();
   c->add_option("--max-frames", args->max_frames, "Stop after this many frames (0 = all)");
   c->add_option("--overlay", args->overlay, "Also write the video with the skeleton drawn on it");
