@@ -20,7 +20,7 @@ deps:
 	@bash scripts/install_deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DGAITLENS_WERROR=ON -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS)
 
 configure: $(BUILD)/CMakeCache.txt
 

@@ -28,7 +28,7 @@ struct FitOptions {
   // Resolve left/right label swaps (and merged knees) before fitting.
   bool resolve_swaps = true;
   // Ceres iteration limit and number of threads.
-  int max_iterations = 50;
+  int max_iterations = 15;
   int num_threads = 2;
 
   void Check() const;  // throws OptionError naming the field
