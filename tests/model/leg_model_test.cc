@@ -114,6 +114,48 @@ std::vector<test::SynthCase> SideCases() {
 INSTANTIATE_TEST_SUITE_P(Sweep, LegModelSide, ::testing::ValuesIn(SideCases()),
                          [](const auto& test_info) { return test_info.param.Name(); });
 
+// Time of the knee-flexion peak within [t0, t1] by parabolic interpolation around the best frame.
+double PeakTime(const std::vector<double>& times, const std::vector<double>& values, double t0, double t1) {
+  int best = -1;
+  for (std::size_t f = 1; f + 1 < times.size(); ++f) {
+    if (times[f] < t0 || times[f] > t1) continue;
+    if (best < 0 || values[f] > values[best]) best = static_cast<int>(f);
+  }
+  if (best < 1) return std::nan("");
+  const double a = values[best - 1], b = values[best], c = values[best + 1];
+  const double denominator = a - 2 * b + c;
+  const double shift = denominator < 0 ? 0.5 * (a - c) / denominator : 0.0;
+  return times[best] + shift * (times[best + 1] - times[best]);
+}
+
+TEST(LegModel, KneeFlexionPeakTimingIsUnbiased) {
+  for (double fps : {60.0, 120.0}) {
+    test::SynthCase c{View::kSide, false, fps, "harsh"};
+    const synth::SynthResult r = synth::Generate(c.Options(10.0, 5));
+    const FittedMotion m = FitLegModel(r.poses);
+    double sum = 0;
+    int n = 0;
+    for (const synth::StepTruth& step : r.truth.steps) {
+      const int side = step.side;
+      std::vector<double> fitted, truth;
+      for (int f = 0; f < r.clean_poses.num_frames(); ++f) {
+        fitted.push_back(m.knee_flexion_deg[f][side]);
+        truth.push_back(TruthAngles(r.clean_poses, f, side, m.direction).knee);
+      }
+      const double t_fit = PeakTime(r.clean_poses.timestamps_s, fitted, step.ic_s, step.to_s);
+      const double t_true = PeakTime(r.clean_poses.timestamps_s, truth, step.ic_s, step.to_s);
+      if (std::isnan(t_fit) || std::isnan(t_true)) continue;
+      sum += t_fit - t_true;
+      ++n;
+    }
+    ASSERT_GT(n, 20);
+    const double bias_frames = sum / n * fps;
+    std::cout << fps << " fps harsh: knee-flexion peak timing bias " << bias_frames
+              << " frames over " << n << " stances\n";
+    EXPECT_LT(std::abs(bias_frames), 0.25);
+  }
+}
+
 TEST(LegModel, RejectsTooLittleData) {
   PoseSequence empty(KeypointLayout::kCoco17, 5);
   empty.SetUniformTimestamps(30);
