@@ -2,7 +2,10 @@
 #ifndef GAITLENS_TESTS_TEST_UTIL_H_
 #define GAITLENS_TESTS_TEST_UTIL_H_
 
+#include <exception>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace gaitlens::test {
 
@@ -24,6 +27,22 @@ class TemporaryFolder {
 // Writes bytes to a file (creating or replacing it).
 void WriteFile(const std::string& path, const std::string& bytes);
 
+// The message of the ErrorType that function() throws; a test failure when it throws nothing or
+// another type.
+template <typename ErrorType, typename Function>
+std::string ErrorMessage(Function&& function) {
+  try {
+    function();
+  } catch (const ErrorType& error) {
+    return error.what();
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << "threw the wrong exception type: " << error.what();
+    return "";
+  }
+  ADD_FAILURE() << "threw nothing";
+  return "";
+}
+
 // The real clips folder ../shared/data next to the source tree (or $GAITLENS_SHARED_DATA), or ""
 // when absent. Tests that need it call GAITLENS_REQUIRE_SHARED_DATA() first.
 std::string SharedDataDir();
@@ -39,5 +58,10 @@ std::string SharedDataDir();
                       "tree; set GAITLENS_SHARED_DATA to run this test";                       \
     }                                                                                          \
   } while (false)
+
+// Expects `text` to contain `fragment`, printing both otherwise.
+#define EXPECT_CONTAINS(text, fragment)                          \
+  EXPECT_NE(std::string(text).find(fragment), std::string::npos) \
+      << "message '" << (text) << "' does not contain '" << (fragment) << "'"
 
 #endif  // GAITLENS_TESTS_TEST_UTIL_H_

@@ -10,7 +10,7 @@ seconds=${2:-60}
 mkdir -p "$build/obj" "$build/corpus"
 
 CXX=${FUZZ_CXX:-clang++}
-flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -Itests/fuzz
        -fno-sanitize-recover=undefined -Iinclude -Isrc -I/usr/include/eigen3)
 # The readers the fuzz targets reach, without OpenCV or Ceres.
 sources=(src/pose/keypoint_layout.cc src/pose/pose_sequence.cc src/io/text_util.cc

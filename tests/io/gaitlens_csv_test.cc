@@ -22,23 +22,7 @@ using test::TemporaryFolder;
 using test::WriteFile;
 
 // The message of the ErrorType thrown by `function`; records a failure for no or another error.
-template <typename ErrorType, typename Function>
-std::string ErrorMessage(Function&& function) {
-  try {
-    function();
-  } catch (const ErrorType& error) {
-    return error.what();
-  } catch (const std::exception& error) {
-    ADD_FAILURE() << "threw the wrong exception type: " << error.what();
-    return "";
-  }
-  ADD_FAILURE() << "threw nothing";
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, fragment)                          \
-  EXPECT_NE(std::string(text).find(fragment), std::string::npos) \
-      << "message '" << (text) << "' does not contain '" << (fragment) << "'"
+using test::ErrorMessage;
 
 // A random sequence with full-precision doubles, irregular timestamps and ~15% missing points.
 PoseSequence RandomPoses(KeypointLayout layout, int num_frames, unsigned seed) {

@@ -25,23 +25,7 @@ using test::WriteFile;
 
 constexpr double kPi = 3.14159265358979323846;
 
-template <typename ErrorType, typename Function>
-std::string ErrorMessage(Function&& function) {
-  try {
-    function();
-  } catch (const ErrorType& error) {
-    return error.what();
-  } catch (const std::exception& error) {
-    ADD_FAILURE() << "threw the wrong exception type: " << error.what();
-    return "";
-  }
-  ADD_FAILURE() << "threw nothing";
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, fragment)                          \
-  EXPECT_NE(std::string(text).find(fragment), std::string::npos) \
-      << "message '" << (text) << "' does not contain '" << (fragment) << "'"
+using test::ErrorMessage;
 
 // --- A test-local OpenPose writer ---------------------------------------------------------------
 
