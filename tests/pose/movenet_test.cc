@@ -148,8 +148,8 @@ TEST_P(MoveNetModels, RealClipAccuracyAgainstRtmposeAndCadence) {
 
 INSTANTIATE_TEST_SUITE_P(Models, MoveNetModels,
                          ::testing::Values("movenet-lightning", "movenet-thunder"),
-                         [](const auto& info) {
-                           return info.param == "movenet-lightning" ? std::string("lightning")
+                         [](const auto& test_info) {
+                           return test_info.param == "movenet-lightning" ? std::string("lightning")
                                                                     : std::string("thunder");
                          });
 
