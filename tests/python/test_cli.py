@@ -77,4 +77,9 @@ def test_demo_runs_and_says_what_it_did(cli, tmp_path):
     assert abs(cadence - 168.0) < 168.0 * 0.03
     assert "360x640 (portrait), 60.000 fps, 240 frames" in result.stdout
     assert (tmp_path / "d" / "synthetic_keypoints.csv").exists()
+    # Video -> MoveNet -> leg model, scored against the synthetic truth.
+    pixels = float(re.search(r"median error over hips, knees and ankles ([\d.]+) px", result.stdout).group(1))
+    assert pixels < 10.0
+    knee = float(re.search(r"knee flexion at midstance off the truth by ([\d.]+) deg", result.stdout).group(1))
+    assert knee < 3.0
     assert (tmp_path / "d" / "synthetic_truth.json").exists()
