@@ -9,6 +9,7 @@
 #include <ceres/ceres.h>
 
 #include "gaitlens/core/error.h"
+#include "model/frontal_fit.h"
 #include "model/leg_identity.h"
 #include "model/side_view_costs.h"
 
@@ -79,9 +80,6 @@ int FacingDirection(const PoseSequence& p, double min_confidence) {
 }  // namespace
 
 void FitOptions::Check() const {
-  GAITLENS_CHECK_INPUT(view == View::kAuto || view == View::kSide, OptionError,
-                       "FitOptions.view: only the side view is implemented so far, got ",
-                       ToString(view));
   GAITLENS_CHECK_INPUT(std::isfinite(smoothness) && smoothness > 0 && smoothness <= 1e3, OptionError,
                        "FitOptions.smoothness must be in (0, 1000], got ", smoothness);
   GAITLENS_CHECK_INPUT(std::isfinite(robust_scale_leg) && robust_scale_leg > 0 && robust_scale_leg <= 1,
@@ -93,6 +91,24 @@ void FitOptions::Check() const {
                        "FitOptions.max_iterations must be in [1, 10000], got ", max_iterations);
   GAITLENS_CHECK_INPUT(num_threads >= 1 && num_threads <= 64, OptionError,
                        "FitOptions.num_threads must be in [1, 64], got ", num_threads);
+}
+
+View DetectView(const PoseSequence& input, double min_confidence) {
+  const PoseSequence poses = ConvertLayout(input, KeypointLayout::kCanonical);
+  const double leg_px = internal::EstimateLegLength(poses, min_confidence);
+  std::vector<double> separation;
+  for (int f = 0; f < poses.num_frames(); ++f) {
+    const Keypoint& left = poses.at(f, 0);
+    const Keypoint& right = poses.at(f, 1);
+    if (left.confidence >= min_confidence && right.confidence >= min_confidence) {
+      separation.push_back(right.x - left.x);
+    }
+  }
+  if (separation.empty() || leg_px <= 0) return View::kSide;
+  const double median = Median(separation, 0.0);
+  // Hip joints are about 0.2 leg lengths apart; seen from the side they nearly coincide.
+  if (std::abs(median) < 0.08 * leg_px) return View::kSide;
+  return median > 0 ? View::kRear : View::kFront;  // from behind, the left hip is image-left
 }
 
 std::string FitSummary::BriefReport() const {
@@ -114,6 +130,18 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   const double leg_px = internal::EstimateLegLength(poses, min_conf);
   GAITLENS_CHECK_INPUT(leg_px > 0, AnalysisError, input.source,
                        ": no frame shows a hip, knee and ankle of one leg; is there a runner?");
+
+  const View view = options.view == View::kAuto ? DetectView(poses, min_conf) : options.view;
+  if (view == View::kRear || view == View::kFront) {
+    internal::LegIdentityResult identity;
+    identity.relabelled.assign(n, false);
+    identity.knees_merged.assign(n, false);
+    if (options.resolve_swaps) identity = internal::ResolveLegIdentity(&poses, leg_px, min_conf);
+    FittedMotion frontal = internal::FitFrontalView(poses, options, view, leg_px);
+    frontal.relabelled = identity.relabelled;
+    frontal.knees_merged = identity.knees_merged;
+    return frontal;
+  }
 
   FittedMotion motion;
   motion.view = View::kSide;
@@ -289,6 +317,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   motion.trunk_lean_deg.resize(n);
   motion.filled.resize(n);
   motion.residual_px.resize(n);
+  motion.fppa_deg.assign(n, {nan, nan});
+  motion.pelvis_obliquity_deg.assign(n, nan);
   const int dir = motion.direction;
   std::vector<double> residual_medians;
   for (int f = 0; f < n; ++f) {

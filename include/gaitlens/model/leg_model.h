@@ -14,7 +14,8 @@
 namespace gaitlens {
 
 struct FitOptions {
-  // The camera view of the clip. Only View::kSide is implemented so far; kAuto means side.
+  // The camera view of the clip; kAuto decides from the keypoints (hips a pelvis-width apart:
+  // rear or front, by which side the left hip is on; otherwise side).
   View view = View::kAuto;
   // Smoothness: weight of the squared second derivative of every per-frame variable, integrated
   // over time (so 30 and 240 fps clips get the same physical smoothness). Larger = smoother.
@@ -82,12 +83,20 @@ struct FittedMotion {
   std::vector<std::array<bool, 2>> filled;
   // Per frame: RMS distance (px) between the model and the keypoints it used.
   std::vector<double> residual_px;
+  // Rear/front views only (NaN in side views): per frame and leg the frontal plane projection
+  // angle of hip-knee-ankle (METRICS.md: + valgus), and the pelvis obliquity (angle of the
+  // hip-hip line to horizontal, + when the runner's right hip is lower).
+  std::vector<std::array<double, 2>> fppa_deg;
+  std::vector<double> pelvis_obliquity_deg;
   FitSummary summary;
 };
 
 // Fits the model to the whole sequence at once. Throws AnalysisError when there is too little
 // to fit (fewer than 10 frames, or no usable hip, knee and ankle), OptionError for bad options.
 FittedMotion FitLegModel(const PoseSequence& poses, const FitOptions& options = {});
+
+// The view the keypoints look like (side, rear or front); see FitOptions::view.
+View DetectView(const PoseSequence& poses, double min_confidence = 0.05);
 
 }  // namespace gaitlens
 

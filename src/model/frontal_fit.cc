@@ -1,0 +1,273 @@
+#include "model/frontal_fit.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <ceres/ceres.h>
+
+#include "gaitlens/core/error.h"
+
+namespace gaitlens::internal {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr int kParameters = 12;  // cx, cy, half width, obliquity, then knee/ankle x, y per leg
+constexpr int kPoints = 6;       // canonical hips, knees, ankles (left/right interleaved)
+
+// Model positions of the six points: hips from the rigid pelvis, knees and ankles free.
+// `sign` is +1 in a rear view (the left hip is image-left), -1 in a front view.
+template <typename T>
+void FrontalPoints(const T* p, double sign, std::array<std::array<T, 2>, kPoints>* points) {
+  using std::cos;
+  using std::sin;
+  const T dx = T(sign) * p[2] * cos(p[3]), dy = T(sign) * p[2] * sin(p[3]);
+  (*points)[0] = {p[0] - dx, p[1] - dy};
+  (*points)[1] = {p[0] + dx, p[1] + dy};
+  for (int side = 0; side < 2; ++side) {
+    (*points)[2 + side] = {p[4 + 4 * side], p[5 + 4 * side]};
+    (*points)[4 + side] = {p[6 + 4 * side], p[7 + 4 * side]};
+  }
+}
+
+// Robust reprojection (per point Cauchy, as in the side view) plus one-sided limits on the
+// projected thigh and shank lengths (they shorten with flexion but never exceed the segment).
+struct FrontalFrameCost {
+  static constexpr int kResiduals = 2 * kPoints + 4;
+  FrontalFrameCost(const std::array<std::array<double, 3>, kPoints>& observed, double robust_px,
+                   double sign, double thigh_max, double shank_max)
+      : observed_(observed), scale_(robust_px), sign_(sign), thigh_max_(thigh_max),
+        shank_max_(shank_max) {}
+
+  template <typename T>
+  bool operator()(const T* p, T* residuals) const {
+    std::array<std::array<T, 2>, kPoints> points;
+    FrontalPoints(p, sign_, &points);
+    for (int k = 0; k < kPoints; ++k) {
+      const double weight = std::sqrt(observed_[k][2]);
+      if (weight <= 0) {
+        residuals[2 * k] = residuals[2 * k + 1] = T(0.0);
+        continue;
+      }
+      const T ex = (points[k][0] - observed_[k][0]) / scale_;
+      const T ey = (points[k][1] - observed_[k][1]) / scale_;
+      const T s = ex * ex + ey * ey;
+      T factor = T(1.0);
+      if (s > T(1e-12)) factor = sqrt(log(T(1.0) + s) / s);
+      residuals[2 * k] = weight * factor * ex;
+      residuals[2 * k + 1] = weight * factor * ey;
+    }
+    for (int side = 0; side < 2; ++side) {
+      const T thigh = hypot(points[2 + side][0] - points[side][0], points[2 + side][1] - points[side][1]);
+      const T shank = hypot(points[4 + side][0] - points[2 + side][0],
+                            points[4 + side][1] - points[2 + side][1]);
+      const T over_thigh = thigh - T(thigh_max_), over_shank = shank - T(shank_max_);
+      residuals[2 * kPoints + 2 * side] = over_thigh > T(0.0) ? T(kLimit) * over_thigh / scale_ : T(0.0);
+      residuals[2 * kPoints + 2 * side + 1] =
+          over_shank > T(0.0) ? T(kLimit) * over_shank / scale_ : T(0.0);
+    }
+    return true;
+  }
+
+  static constexpr double kLimit = 3.0;
+  std::array<std::array<double, 3>, kPoints> observed_;
+  double scale_, sign_, thigh_max_, shank_max_;
+};
+
+struct FrontalSmoothness {
+  FrontalSmoothness(double dt0, double dt1, double weight, double leg_px)
+      : dt0_(dt0), dt1_(dt1), leg_px_(leg_px), sqrt_weight_(std::sqrt(weight * 0.5 * (dt0 + dt1))) {}
+  template <typename T>
+  bool operator()(const T* a, const T* b, const T* c, T* residuals) const {
+    const double dt = 0.5 * (dt0_ + dt1_);
+    for (int i = 0; i < kParameters; ++i) {
+      const T second = ((c[i] - b[i]) / dt1_ - (b[i] - a[i]) / dt0_) / dt;
+      const double unit = i == 3 ? 1.0 : 1.0 / leg_px_;
+      residuals[i] = T(sqrt_weight_ * unit) * second;
+    }
+    return true;
+  }
+  double dt0_, dt1_, leg_px_, sqrt_weight_;
+};
+
+double Percentile(std::vector<double> values, double q, double fallback) {
+  if (values.empty()) return fallback;
+  const std::size_t i = std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()));
+  std::nth_element(values.begin(), values.begin() + i, values.end());
+  return values[i];
+}
+
+void Interpolate(std::vector<double>* values, double fallback) {
+  const int n = static_cast<int>(values->size());
+  int previous = -1;
+  for (int i = 0; i < n; ++i) {
+    if (std::isnan((*values)[i])) continue;
+    for (int j = previous + 1; j < i; ++j) {
+      (*values)[j] = previous < 0 ? (*values)[i]
+                                  : (*values)[previous] + ((*values)[i] - (*values)[previous]) *
+                                                              (j - previous) / double(i - previous);
+    }
+    previous = i;
+  }
+  for (int j = previous + 1; j < n; ++j) (*values)[j] = previous < 0 ? fallback : (*values)[previous];
+}
+
+double FppaDeg(const std::array<double, 2>& hip, const std::array<double, 2>& knee,
+               const std::array<double, 2>& ankle, double midline_x) {
+  const double ux = knee[0] - hip[0], uy = knee[1] - hip[1];
+  const double vx = ankle[0] - knee[0], vy = ankle[1] - knee[1];
+  const double angle = std::atan2(std::abs(ux * vy - uy * vx), ux * vx + uy * vy) * 180 / kPi;
+  const double along = (knee[1] - hip[1]) / (ankle[1] - hip[1]);
+  const double line_x = hip[0] + along * (ankle[0] - hip[0]);
+  const double medial = midline_x > line_x ? 1.0 : -1.0;
+  return (knee[0] - line_x) * medial >= 0 ? angle : -angle;
+}
+
+}  // namespace
+
+FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options, View view,
+                            double leg_px) {
+  const int n = poses.num_frames();
+  const double sign = view == View::kRear ? 1.0 : -1.0;
+  const double min_conf = options.min_confidence;
+  auto usable = [&](int f, int k) { return poses.at(f, k).confidence >= min_conf; };
+
+  std::vector<double> thighs, shanks;
+  std::vector<std::vector<double>> series(kParameters, std::vector<double>(n, std::nan("")));
+  for (int f = 0; f < n; ++f) {
+    if (usable(f, 0) && usable(f, 1)) {
+      const Keypoint& l = poses.at(f, 0);
+      const Keypoint& r = poses.at(f, 1);
+      series[0][f] = 0.5 * (l.x + r.x);
+      series[1][f] = 0.5 * (l.y + r.y);
+      series[2][f] = 0.5 * std::hypot(r.x - l.x, r.y - l.y);
+      series[3][f] = std::atan2(sign * (r.y - l.y), sign * (r.x - l.x));
+    }
+    for (int side = 0; side < 2; ++side) {
+      for (int j = 0; j < 2; ++j) {  // knee, ankle
+        const int k = 2 + 2 * j + side;
+        if (!usable(f, k)) continue;
+        series[4 + 4 * side + 2 * j][f] = poses.at(f, k).x;
+        series[5 + 4 * side + 2 * j][f] = poses.at(f, k).y;
+      }
+      if (usable(f, side) && usable(f, 2 + side)) {
+        thighs.push_back(std::hypot(poses.at(f, side).x - poses.at(f, 2 + side).x,
+                                    poses.at(f, side).y - poses.at(f, 2 + side).y));
+      }
+      if (usable(f, 2 + side) && usable(f, 4 + side)) {
+        shanks.push_back(std::hypot(poses.at(f, 2 + side).x - poses.at(f, 4 + side).x,
+                                    poses.at(f, 2 + side).y - poses.at(f, 4 + side).y));
+      }
+    }
+  }
+  const std::array<double, kParameters> fallback = {
+      0.5 * poses.image_width, 0.5 * poses.image_height, 0.1 * leg_px, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < kParameters; ++i) Interpolate(&series[i], fallback[i]);
+  std::vector<std::array<double, kParameters>> frames(n);
+  for (int f = 0; f < n; ++f) {
+    for (int i = 0; i < kParameters; ++i) frames[f][i] = series[i][f];
+  }
+  // Projected lengths never exceed the segments: limit at the 90th percentile of what was seen.
+  const double thigh_max = Percentile(thighs, 0.9, 0.5 * leg_px);
+  const double shank_max = Percentile(shanks, 0.9, 0.5 * leg_px);
+
+  std::vector<std::array<std::array<double, 3>, kPoints>> observed(n);
+  ceres::Problem problem;
+  const double robust_px = options.robust_scale_leg * leg_px;
+  for (int f = 0; f < n; ++f) {
+    for (int k = 0; k < kPoints; ++k) {
+      const Keypoint& p = poses.at(f, k);
+      observed[f][k] = usable(f, k) ? std::array<double, 3>{p.x, p.y, p.confidence}
+                                    : std::array<double, 3>{0, 0, 0};
+    }
+    problem.AddResidualBlock(
+        new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals, kParameters>(
+            new FrontalFrameCost(observed[f], robust_px, sign, thigh_max, shank_max)),
+        nullptr, frames[f].data());
+    problem.SetParameterLowerBound(frames[f].data(), 2, 0.01 * leg_px);
+  }
+  for (int f = 1; f + 1 < n; ++f) {
+    const double dt0 = std::max(1e-4, poses.timestamps_s[f] - poses.timestamps_s[f - 1]);
+    const double dt1 = std::max(1e-4, poses.timestamps_s[f + 1] - poses.timestamps_s[f]);
+    problem.AddResidualBlock(
+        new ceres::AutoDiffCostFunction<FrontalSmoothness, kParameters, kParameters, kParameters,
+                                        kParameters>(
+            new FrontalSmoothness(dt0, dt1, options.smoothness, leg_px)),
+        nullptr, frames[f - 1].data(), frames[f].data(), frames[f + 1].data());
+  }
+  ceres::Solver::Options solver;
+  solver.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
+  solver.max_num_iterations = options.max_iterations;
+  solver.num_threads = options.num_threads;
+  solver.function_tolerance = 1e-7;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  const auto start = std::chrono::steady_clock::now();
+  ceres::Solve(solver, &problem, &summary);
+
+  FittedMotion motion;
+  motion.view = view;
+  motion.direction = 0;
+  motion.near_leg = -1;
+  motion.timestamps_s = poses.timestamps_s;
+  motion.summary.solve_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  motion.summary.iterations = static_cast<int>(summary.iterations.size());
+  motion.summary.initial_cost = summary.initial_cost;
+  motion.summary.final_cost = summary.final_cost;
+  motion.summary.termination = summary.termination_type == ceres::CONVERGENCE ? "CONVERGENCE"
+                               : summary.termination_type == ceres::NO_CONVERGENCE
+                                   ? "NO_CONVERGENCE"
+                                   : "FAILURE";
+  motion.summary.num_parameters = summary.num_parameters;
+  motion.summary.num_residuals = summary.num_residuals;
+  motion.lengths.thigh_px = thigh_max;
+  motion.lengths.shank_px = shank_max;
+  motion.keypoints = PoseSequence(KeypointLayout::kCanonical, n);
+  motion.keypoints.timestamps_s = poses.timestamps_s;
+  motion.keypoints.image_width = poses.image_width;
+  motion.keypoints.image_height = poses.image_height;
+  motion.keypoints.source = poses.source + " (leg model)";
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  motion.knee_flexion_deg.assign(n, {nan, nan});
+  motion.hip_flexion_deg.assign(n, {nan, nan});
+  motion.shank_angle_deg.assign(n, {nan, nan});
+  motion.foot_angle_deg.assign(n, {nan, nan});
+  motion.trunk_lean_deg.assign(n, nan);
+  motion.fppa_deg.resize(n);
+  motion.pelvis_obliquity_deg.resize(n);
+  motion.filled.resize(n);
+  motion.residual_px.resize(n);
+  std::vector<double> residuals;
+  for (int f = 0; f < n; ++f) {
+    std::array<std::array<double, 2>, kPoints> points;
+    FrontalPoints(frames[f].data(), sign, &points);
+    double sum_sq = 0;
+    int used = 0;
+    for (int k = 0; k < kPoints; ++k) {
+      const bool seen = observed[f][k][2] > 0;
+      motion.keypoints.at(f, k) = {points[k][0], points[k][1], seen ? 1.0 : 0.5};
+      if (!seen) continue;
+      sum_sq += std::pow(points[k][0] - observed[f][k][0], 2) + std::pow(points[k][1] - observed[f][k][1], 2);
+      ++used;
+    }
+    motion.residual_px[f] = used > 0 ? std::sqrt(sum_sq / used) : 0.0;
+    residuals.push_back(motion.residual_px[f]);
+    const double midline = frames[f][0];
+    for (int side = 0; side < 2; ++side) {
+      motion.fppa_deg[f][side] = FppaDeg(points[side], points[2 + side], points[4 + side], midline);
+      motion.filled[f][side] = observed[f][2 + side][2] <= 0 || observed[f][4 + side][2] <= 0;
+    }
+    motion.pelvis_obliquity_deg[f] =
+        std::atan2(points[1][1] - points[0][1], std::abs(points[1][0] - points[0][0])) * 180 / kPi;
+  }
+  std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2, residuals.end());
+  motion.summary.usable = summary.termination_type != ceres::FAILURE &&
+                          std::isfinite(summary.final_cost) &&
+                          residuals[residuals.size() / 2] < 0.1 * leg_px;
+  return motion;
+}
+
+}  // namespace gaitlens::internal
