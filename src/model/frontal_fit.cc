@@ -1,13 +1,13 @@
 #include "model/frontal_fit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 
 #include <ceres/ceres.h>
 
 #include "gaitlens/core/error.h"
+#include "model/fit_util.h"
 
 namespace gaitlens::internal {
 
@@ -51,13 +51,8 @@ struct FrontalFrameCost {
         residuals[2 * k] = residuals[2 * k + 1] = T(0.0);
         continue;
       }
-      const T ex = (points[k][0] - observed_[k][0]) / scale_;
-      const T ey = (points[k][1] - observed_[k][1]) / scale_;
-      const T s = ex * ex + ey * ey;
-      T factor = T(1.0);
-      if (s > T(1e-12)) factor = sqrt(log(T(1.0) + s) / s);
-      residuals[2 * k] = weight * factor * ex;
-      residuals[2 * k + 1] = weight * factor * ey;
+      RobustPointResidual(T((points[k][0] - observed_[k][0]) / scale_),
+                          T((points[k][1] - observed_[k][1]) / scale_), weight, residuals + 2 * k);
     }
     for (int side = 0; side < 2; ++side) {
       const T thigh = hypot(points[2 + side][0] - points[side][0], points[2 + side][1] - points[side][1]);
@@ -97,21 +92,6 @@ double Percentile(std::vector<double> values, double q, double fallback) {
   const std::size_t i = std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()));
   std::nth_element(values.begin(), values.begin() + i, values.end());
   return values[i];
-}
-
-void Interpolate(std::vector<double>* values, double fallback) {
-  const int n = static_cast<int>(values->size());
-  int previous = -1;
-  for (int i = 0; i < n; ++i) {
-    if (std::isnan((*values)[i])) continue;
-    for (int j = previous + 1; j < i; ++j) {
-      (*values)[j] = previous < 0 ? (*values)[i]
-                                  : (*values)[previous] + ((*values)[i] - (*values)[previous]) *
-                                                              (j - previous) / double(i - previous);
-    }
-    previous = i;
-  }
-  for (int j = previous + 1; j < n; ++j) (*values)[j] = previous < 0 ? fallback : (*values)[previous];
 }
 
 double FppaDeg(const std::array<double, 2>& hip, const std::array<double, 2>& knee,
@@ -164,7 +144,7 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   }
   const std::array<double, kParameters> fallback = {
       0.5 * poses.image_width, 0.5 * poses.image_height, 0.1 * leg_px, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < kParameters; ++i) Interpolate(&series[i], fallback[i]);
+  for (int i = 0; i < kParameters; ++i) InterpolateGaps(&series[i], fallback[i]);
   std::vector<std::array<double, kParameters>> frames(n);
   for (int f = 0; f < n; ++f) {
     for (int i = 0; i < kParameters; ++i) frames[f][i] = series[i][f];
@@ -197,32 +177,15 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
             new FrontalSmoothness(dt0, dt1, options.smoothness, leg_px)),
         nullptr, frames[f - 1].data(), frames[f].data(), frames[f + 1].data());
   }
-  ceres::Solver::Options solver;
-  solver.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
-  solver.max_num_iterations = options.max_iterations;
-  solver.num_threads = options.num_threads;
-  solver.function_tolerance = 1e-7;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary summary;
-  const auto start = std::chrono::steady_clock::now();
-  ceres::Solve(solver, &problem, &summary);
+  FitSummary fit_summary;
+  SolveLegProblem(options, &problem, &fit_summary);
 
   FittedMotion motion;
   motion.view = view;
   motion.direction = 0;
   motion.near_leg = -1;
   motion.timestamps_s = poses.timestamps_s;
-  motion.summary.solve_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  motion.summary.iterations = static_cast<int>(summary.iterations.size());
-  motion.summary.initial_cost = summary.initial_cost;
-  motion.summary.final_cost = summary.final_cost;
-  motion.summary.termination = summary.termination_type == ceres::CONVERGENCE ? "CONVERGENCE"
-                               : summary.termination_type == ceres::NO_CONVERGENCE
-                                   ? "NO_CONVERGENCE"
-                                   : "FAILURE";
-  motion.summary.num_parameters = summary.num_parameters;
-  motion.summary.num_residuals = summary.num_residuals;
+  motion.summary = fit_summary;
   motion.lengths.thigh_px = thigh_max;
   motion.lengths.shank_px = shank_max;
   motion.keypoints = PoseSequence(KeypointLayout::kCanonical, n);
@@ -264,8 +227,8 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
         std::atan2(points[1][1] - points[0][1], std::abs(points[1][0] - points[0][0])) * 180 / kPi;
   }
   std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2, residuals.end());
-  motion.summary.usable = summary.termination_type != ceres::FAILURE &&
-                          std::isfinite(summary.final_cost) &&
+  motion.summary.usable = fit_summary.termination != "FAILURE" &&
+                          std::isfinite(fit_summary.final_cost) &&
                           residuals[residuals.size() / 2] < 0.1 * leg_px;
   return motion;
 }

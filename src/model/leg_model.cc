@@ -1,7 +1,6 @@
 #include "gaitlens/model/leg_model.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -9,6 +8,7 @@
 #include <ceres/ceres.h>
 
 #include "gaitlens/core/error.h"
+#include "model/fit_util.h"
 #include "model/frontal_fit.h"
 #include "model/leg_identity.h"
 #include "model/side_view_costs.h"
@@ -24,29 +24,6 @@ double Median(std::vector<double> values, double fallback) {
   if (values.empty()) return fallback;
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
   return values[values.size() / 2];
-}
-
-// Fills NaN entries by linear interpolation between valid neighbours (constant at the ends).
-void Interpolate(std::vector<double>* values, double fallback) {
-  const int n = static_cast<int>(values->size());
-  int previous = -1;
-  for (int i = 0; i < n; ++i) {
-    if (std::isnan((*values)[i])) continue;
-    if (previous < 0) {
-      for (int j = 0; j < i; ++j) (*values)[j] = (*values)[i];
-    } else {
-      for (int j = previous + 1; j < i; ++j) {
-        const double w = static_cast<double>(j - previous) / (i - previous);
-        (*values)[j] = (1 - w) * (*values)[previous] + w * (*values)[i];
-      }
-    }
-    previous = i;
-  }
-  if (previous < 0) {
-    std::fill(values->begin(), values->end(), fallback);
-  } else {
-    for (int j = previous + 1; j < n; ++j) (*values)[j] = (*values)[previous];
-  }
 }
 
 // Unwraps an angle sequence so consecutive values differ by less than pi.
@@ -226,7 +203,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   const std::array<double, internal::kFrameParameters> fallback = {
       0.5 * poses.image_width, 0.5 * poses.image_height, 0, 0, 0, flat_sole, 0, 0, flat_sole};
   for (int i = 0; i < internal::kFrameParameters; ++i) {
-    Interpolate(&series[i], fallback[i]);
+    internal::InterpolateGaps(&series[i], fallback[i]);
     if (i >= 2) Unwrap(&series[i]);
   }
   std::vector<std::array<double, internal::kFrameParameters>> frames(n);
@@ -278,27 +255,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   problem.SetParameterLowerBound(global.data(), 6, 0.8);
   problem.SetParameterUpperBound(global.data(), 6, 1.05);
 
-  ceres::Solver::Options solver;
-  solver.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
-  solver.max_num_iterations = options.max_iterations;
-  solver.num_threads = options.num_threads;
-  solver.function_tolerance = 1e-7;
-  solver.minimizer_progress_to_stdout = false;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary summary;
-  const auto start = std::chrono::steady_clock::now();
-  ceres::Solve(solver, &problem, &summary);
-  motion.summary.solve_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  motion.summary.iterations = static_cast<int>(summary.iterations.size());
-  motion.summary.initial_cost = summary.initial_cost;
-  motion.summary.final_cost = summary.final_cost;
-  motion.summary.termination = summary.termination_type == ceres::CONVERGENCE ? "CONVERGENCE"
-                               : summary.termination_type == ceres::NO_CONVERGENCE
-                                   ? "NO_CONVERGENCE"
-                                   : "FAILURE";
-  motion.summary.num_parameters = summary.num_parameters;
-  motion.summary.num_residuals = summary.num_residuals;
+  internal::SolveLegProblem(options, &problem, &motion.summary);
+  const bool solved = motion.summary.termination != "FAILURE" &&
+                      std::isfinite(motion.summary.final_cost);
 
   // Results.
   motion.lengths.thigh_px = global[0];
@@ -354,9 +313,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       motion.filled[f][side] = filled;
     }
   }
-  motion.summary.usable = summary.termination_type != ceres::FAILURE &&
-                          std::isfinite(summary.final_cost) &&
-                          Median(residual_medians, 0) < 0.1 * leg_px;
+  motion.summary.usable = solved && Median(residual_medians, 0) < 0.1 * leg_px;
   return motion;
 }
 

@@ -8,6 +8,8 @@
 
 #include <ceres/ceres.h>
 
+#include "model/fit_util.h"
+
 namespace gaitlens::internal {
 
 // Per-frame parameters: hip x, hip y (px), trunk angle, then per leg (left, right) thigh, shank
@@ -75,13 +77,8 @@ struct SideViewFrameCost {
         residuals[2 * p + 1] = T(0.0);
         continue;
       }
-      const T ex = (points[p][0] - observed_[p][0]) / scale_;
-      const T ey = (points[p][1] - observed_[p][1]) / scale_;
-      const T s = ex * ex + ey * ey;
-      T factor = T(1.0);
-      if (s > T(1e-12)) factor = sqrt(log(T(1.0) + s) / s);
-      residuals[2 * p] = weight * factor * ex;
-      residuals[2 * p + 1] = weight * factor * ey;
+      RobustPointResidual(T((points[p][0] - observed_[p][0]) / scale_),
+                          T((points[p][1] - observed_[p][1]) / scale_), weight, residuals + 2 * p);
     }
     // Knee flexion (thigh minus shank angle, in the running direction) within [-5, 165] deg.
     for (int side = 0; side < 2; ++side) {
