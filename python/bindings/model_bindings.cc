@@ -47,6 +47,7 @@ void BindModel(py::module_& m) {
       .def("brief_report", &FitSummary::BriefReport);
 
   py::class_<FittedMotion>(m, "FittedMotion", "The fitted leg model, one row per frame.")
+      .def_property_readonly("view", [](const FittedMotion& f) { return ToString(f.view); })
       .def_readonly("direction", &FittedMotion::direction)
       .def_readonly("near_leg", &FittedMotion::near_leg)
       .def_readonly("keypoints", &FittedMotion::keypoints)
@@ -57,6 +58,11 @@ void BindModel(py::module_& m) {
       .def_property_readonly("hip_flexion_deg", [](const FittedMotion& f) { return PairsToArray(f.hip_flexion_deg); })
       .def_property_readonly("shank_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.shank_angle_deg); })
       .def_property_readonly("foot_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.foot_angle_deg); })
+      .def_property_readonly("fppa_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_deg); },
+                             "Rear/front views: FPPA per frame and leg (+ valgus); NaN in side views.")
+      .def_property_readonly("pelvis_obliquity_deg", [](const FittedMotion& f) {
+        return py::array_t<double>(f.pelvis_obliquity_deg.size(), f.pelvis_obliquity_deg.data());
+      })
       .def_property_readonly("trunk_lean_deg", [](const FittedMotion& f) {
         return py::array_t<double>(f.trunk_lean_deg.size(), f.trunk_lean_deg.data());
       })

@@ -126,6 +126,8 @@ class FitSummary:
     def brief_report(self) -> str: ...
 
 class FittedMotion:
+    @property
+    def view(self) -> str: ...
     direction: int
     near_leg: int
     keypoints: PoseSequence
@@ -140,6 +142,10 @@ class FittedMotion:
     def shank_angle_deg(self) -> npt.NDArray[np.float64]: ...
     @property
     def foot_angle_deg(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def fppa_deg(self) -> npt.NDArray[np.float64]: ...  # (frames, 2), NaN in side views
+    @property
+    def pelvis_obliquity_deg(self) -> npt.NDArray[np.float64]: ...
     @property
     def trunk_lean_deg(self) -> npt.NDArray[np.float64]: ...
     @property

@@ -29,3 +29,17 @@ def test_fit_options_are_checked():
     few = gaitlens.PoseSequence(np.zeros((5, 17, 3)), fps=30, layout="coco17")
     with pytest.raises(gaitlens.AnalysisError):
         gaitlens.fit_leg_model(few)
+
+
+def test_rear_view_fit_gives_valgus():
+    result = gaitlens.synth.generate(view="rear", seconds=4, fps=60, noise="clean",
+                                     variability_cv=0.0, peak_valgus_deg=[10.0, 2.0])
+    motion = gaitlens.fit_leg_model(result.poses)
+    assert motion.view == "rear"
+    fppa = motion.fppa_deg
+    assert fppa.shape == (240, 2)
+    stance = np.array(result.truth["frames"]["in_stance_left_right"], dtype=bool)
+    for side, name in enumerate(["left", "right"]):
+        truth = max(s["fppa_peak_camera_deg"] for s in result.truth["steps"] if s["side"] == name)
+        assert abs(np.nanmax(fppa[stance[:, side], side]) - truth) < 1.0, name
+    assert np.isnan(gaitlens.fit_leg_model(gaitlens.synth.generate(seconds=2).poses).fppa_deg).all()
