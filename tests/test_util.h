@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gaitlens/io/keypoint_files.h"
+
 namespace gaitlens::test {
 
 // A fresh, empty folder unique to the running test, removed when the object goes away.
@@ -41,6 +43,13 @@ std::string ErrorMessage(Function&& function) {
   }
   ADD_FAILURE() << "threw nothing";
   return "";
+}
+
+// Keypoint read options with only the frame rate set.
+inline KeypointReadOptions Fps(double fps) {
+  KeypointReadOptions options;
+  options.fps = fps;
+  return options;
 }
 
 // The real clips folder ../shared/data next to the source tree (or $GAITLENS_SHARED_DATA), or ""

@@ -18,11 +18,7 @@ using test::WriteFile;
 
 using test::ErrorMessage;
 
-KeypointReadOptions Fps(double fps) {
-  KeypointReadOptions options;
-  options.fps = fps;
-  return options;
-}
+using test::Fps;
 
 std::string Number(double value) {
   char text[40];

@@ -84,11 +84,7 @@ PoseSequence RandomPoses(KeypointLayout layout, int num_frames, unsigned seed) {
   return poses;
 }
 
-KeypointReadOptions Fps(double fps) {
-  KeypointReadOptions options;
-  options.fps = fps;
-  return options;
-}
+using test::Fps;
 
 void ExpectPersonEq(const Person& expected, const PoseSequence& poses, int frame) {
   ASSERT_EQ(static_cast<int>(expected.size()), poses.num_keypoints());

@@ -19,11 +19,7 @@ using test::WriteFile;
 
 using test::ErrorMessage;
 
-KeypointReadOptions Fps(double fps) {
-  KeypointReadOptions options;
-  options.fps = fps;
-  return options;
-}
+using test::Fps;
 
 // The names of male_side.pose.json (RTMPose Halpe-26 minus the eyes and ears).
 const std::vector<std::string> kNames = {

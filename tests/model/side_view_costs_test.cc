@@ -12,7 +12,11 @@ namespace {
 // Probes without a ProbeResults first: its Eigen members are allocated inside libceres and freed
 // here, which AddressSanitizer reports as a mismatched aligned free when the two were compiled
 // with different Eigen settings. The details are fetched only to explain a failure.
-bool Probe(const ceres::GradientChecker& checker, const std::vector<double*>& parameters) {
+bool Probe(const ceres::CostFunction* cost, const std::vector<double*>& parameters) {
+  ceres::NumericDiffOptions numeric;
+  numeric.ridders_relative_initial_step_size = 1e-3;
+  const std::vector<const ceres::Manifold*>* no_manifolds = nullptr;
+  const ceres::GradientChecker checker(cost, no_manifolds, numeric);
   const bool ok = checker.Probe(parameters.data(), 1e-5, nullptr);
   if (!ok) {
     ceres::GradientChecker::ProbeResults results;
@@ -37,11 +41,7 @@ TEST(SideViewCosts, FrameCostGradientsMatchNumericDifferentiation) {
     // Include a knee beyond its limit so the limit residual's gradient is checked too.
     frame[4] = direction * 3.2;
     std::vector<double*> parameters = {frame.data(), global.data()};
-    ceres::NumericDiffOptions numeric;
-    numeric.ridders_relative_initial_step_size = 1e-3;
-    const std::vector<const ceres::Manifold*>* no_manifolds = nullptr;
-    ceres::GradientChecker checker(cost, no_manifolds, numeric);
-    EXPECT_TRUE(Probe(checker, parameters));
+    EXPECT_TRUE(Probe(cost, parameters));
     delete cost;
   }
 }
@@ -54,11 +54,7 @@ TEST(SideViewCosts, SmoothnessGradientsMatchNumericDifferentiation) {
   std::array<double, kFrameParameters> b = {302, 498, 0.12, 0.35, -0.25, 0.02, -0.28, -0.52, 0.12};
   std::array<double, kFrameParameters> c = {305, 497, 0.11, 0.43, -0.33, 0.05, -0.26, -0.55, 0.15};
   std::vector<double*> parameters = {a.data(), b.data(), c.data()};
-  ceres::NumericDiffOptions numeric;
-    numeric.ridders_relative_initial_step_size = 1e-3;
-  const std::vector<const ceres::Manifold*>* no_manifolds = nullptr;
-    ceres::GradientChecker checker(cost, no_manifolds, numeric);
-  EXPECT_TRUE(Probe(checker, parameters));
+  EXPECT_TRUE(Probe(cost, parameters));
   delete cost;
 }
 
