@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gaitlens/core/error.h"
 #include "gaitlens/io/video_reader.h"
@@ -35,11 +37,20 @@ int main(int argc, char** argv) {
   }
   try {
     const int repeats = 3;
-    double decode_best = 1e9, overlap_best = 1e9, sequential_best = 1e9;
+    // Each configuration: engine, XNNPACK threads, decoding overlapped on a second thread.
+    struct Run {
+      gaitlens::InferenceEngine engine;
+      int threads;
+      bool overlap;
+      double best = 1e9;
+    };
+    std::vector<Run> runs = {
+        {gaitlens::InferenceEngine::kXnnpack, 2, true},  {gaitlens::InferenceEngine::kXnnpack, 1, true},
+        {gaitlens::InferenceEngine::kXnnpack, 2, false}, {gaitlens::InferenceEngine::kOpenCv, 0, true},
+        {gaitlens::InferenceEngine::kOpenCv, 0, false},
+    };
+    double decode_best = 1e9;
     int frames = 0;
-    gaitlens::MoveNetOptions options;
-    options.model = model;
-    auto detector = gaitlens::CreateMoveNetDetector(options);
     for (int r = 0; r < repeats; ++r) {
       auto start = std::chrono::steady_clock::now();
       gaitlens::VideoReader reader(video);
@@ -48,23 +59,33 @@ int main(int argc, char** argv) {
       while (reader.Read(&frame)) ++frames;
       decode_best = std::min(decode_best, Seconds(start));
 
-      for (bool overlap : {true, false}) {
+      for (Run& run : runs) {
+        gaitlens::MoveNetOptions options;
+        options.model = model;
+        options.engine = run.engine;
+        options.threads = run.threads;
+        auto detector = gaitlens::CreateMoveNetDetector(options);
         start = std::chrono::steady_clock::now();
         gaitlens::VideoReader pose_reader(video);
         gaitlens::ExtractOptions extract;
-        extract.overlap_decoding = overlap;
+        extract.overlap_decoding = run.overlap;
         gaitlens::ExtractPoses(&pose_reader, detector.get(), extract);
-        (overlap ? overlap_best : sequential_best) =
-            std::min(overlap ? overlap_best : sequential_best, Seconds(start));
+        run.best = std::min(run.best, Seconds(start));
       }
     }
-    std::printf("video %s, %d frames, model %s, best of %d runs\n", video.c_str(), frames,
-                model.c_str(), repeats);
-    std::printf("decode only:                  %8.1f frames/s\n", frames / decode_best);
-    std::printf("pose, decoding overlapped:    %8.1f frames/s (%.3f of decode-only)\n",
-                frames / overlap_best, decode_best / overlap_best);
-    std::printf("pose, decoding sequential:    %8.1f frames/s (%.3f of decode-only)\n",
-                frames / sequential_best, decode_best / sequential_best);
+    std::printf("video %s, %d frames, model %s, best of %d runs, %u cores\n", video.c_str(), frames,
+                model.c_str(), repeats, std::thread::hardware_concurrency());
+    std::printf("%-44s %8.1f frames/s\n", "decode only", frames / decode_best);
+    for (const Run& run : runs) {
+      char label[128];
+      std::snprintf(label, sizeof label, "pose, %s%s, decoding %s", gaitlens::ToString(run.engine),
+                    run.engine == gaitlens::InferenceEngine::kXnnpack
+                        ? (run.threads == 1 ? " 1 thread" : " 2 threads")
+                        : "",
+                    run.overlap ? "overlapped" : "sequential");
+      std::printf("%-44s %8.1f frames/s (%.3f of decode-only)\n", label, frames / run.best,
+                  decode_best / run.best);
+    }
   } catch (const gaitlens::Error& e) {
     std::fprintf(stderr, "pose_benchmark: %s\n", e.what());
     return 1;

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libeigen3-dev libceres-dev libopencv-dev
+  libeigen3-dev libceres-dev libopencv-dev libxnnpack-dev libpthreadpool-dev
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-numpy python3-pytest python3-onnx

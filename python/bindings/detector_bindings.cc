@@ -42,11 +42,13 @@ void BindDetectors(py::module_& m) {
   m.def(
       "_extract_poses",
       [](const std::string& path, const std::string& model, bool track_crop, int max_frames,
-         const std::string& cache_dir) {
+         const std::string& cache_dir, const std::string& engine, int threads) {
         MoveNetOptions options;
         options.model = model;
         options.track_crop = track_crop;
         options.cache_dir = cache_dir;
+        options.engine = InferenceEngineFromString(engine);
+        options.threads = threads;
         ExtractOptions extract;
         extract.max_frames = max_frames;
         ExtractSummary summary;
@@ -63,10 +65,12 @@ void BindDetectors(py::module_& m) {
         report["frames_per_second"] = summary.frames_per_second;
         report["frames_without_runner"] = summary.frames_without_runner;
         report["warnings"] = summary.warnings;
+        report["detector"] = summary.detector;
         return py::make_tuple(poses, report);
       },
       py::arg("path"), py::arg("model") = "movenet-lightning", py::arg("track_crop") = true,
-      py::arg("max_frames") = 0, py::arg("cache_dir") = "");
+      py::arg("max_frames") = 0, py::arg("cache_dir") = "", py::arg("engine") = "auto",
+      py::arg("threads") = 0);
 }
 
 }  // namespace gaitlens::python

@@ -89,16 +89,18 @@ def read_pose_json(path: str | os.PathLike, fps: float = 0.0) -> PoseSequence:
 
 def extract_poses(path: str | os.PathLike, model: str = "movenet-lightning",
                   track_crop: bool = True, max_frames: int = 0,
-                  cache_dir: str = "") -> PoseSequence:
+                  cache_dir: str = "", engine: str = "auto", threads: int = 0) -> PoseSequence:
     """Keypoints of the runner in every frame of a video (COCO-17, pixels, real timestamps).
 
     ``model`` is ``"movenet-lightning"`` (fast), ``"movenet-thunder"`` (accurate) or a MoveNet
     ``.onnx`` path; models are installed by ``gaitlens models install`` (or
-    :func:`install_models`). The GIL is released while it runs. Warnings of the video reader
-    (e.g. a truncated file) are issued as ``UserWarning``.
+    :func:`install_models`). ``engine`` is ``"auto"`` (XNNPACK when it can run the model),
+    ``"xnnpack"`` or ``"opencv"``; ``threads`` is XNNPACK's thread count (0 = one per core).
+    The GIL is released while it runs. Warnings of the video reader (e.g. a truncated file) are
+    issued as ``UserWarning``.
     """
     poses, report = _core._extract_poses(os.fspath(path), model, track_crop, max_frames,
-                                         cache_dir)
+                                         cache_dir, engine, threads)
     for problem in report["warnings"]:
         _warnings.warn(problem, UserWarning, stacklevel=2)
     return poses

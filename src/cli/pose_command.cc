@@ -23,10 +23,12 @@ struct PoseArgs {
   int max_frames = 0;
   bool no_tracking = false;
   std::string overlay;
+  std::string engine = "auto";
 };
 
 int RunPose(PoseArgs args) {
   args.movenet.track_crop = !args.no_tracking;
+  args.movenet.engine = InferenceEngineFromString(args.engine);
   GAITLENS_CHECK_INPUT(args.videos.size() == 1 || !args.output.empty(), OptionError,
                        "with several videos, -o must name a folder");
   GAITLENS_CHECK_INPUT(args.videos.size() == 1 || args.overlay.empty(), OptionError,
@@ -86,6 +88,11 @@ CommandRunner AddPoseCommand(CLI::App* app) {
       ->capture_default_str();
   c->add_option("--max-frames", args->max_frames, "Stop after this many frames (0 = all)");
   c->add_option("--overlay", args->overlay, "Also write the video with the skeleton drawn on it");
+  c->add_option("--engine", args->engine,
+                "MoveNet inference: auto (XNNPACK when it can run the model), xnnpack or opencv")
+      ->capture_default_str();
+  c->add_option("--threads", args->movenet.threads, "XNNPACK inference threads (0 = one per core)")
+      ->capture_default_str();
   c->add_flag("--no-tracking", args->no_tracking,
               "Run on the whole frame instead of a crop around the runner");
   return [args] { return RunPose(*args); };

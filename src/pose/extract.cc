@@ -23,7 +23,7 @@ std::string ExtractSummary::BriefReport() const {
   char buffer[160];
   std::snprintf(buffer, sizeof(buffer), "%d frames in %.2f s (%.1f frames/s), runner missing in %d",
                 frames, seconds, frames_per_second, frames_without_runner);
-  return buffer;
+  return detector.empty() ? std::string(buffer) : std::string(buffer) + " [" + detector + "]";
 }
 
 namespace {
@@ -152,6 +152,7 @@ PoseSequence ExtractPoses(VideoReader* reader, PoseDetector* detector,
     summary->frames_per_second = summary->seconds > 0 ? summary->frames / summary->seconds : 0;
     summary->frames_without_runner = without_runner;
     summary->warnings = reader->warnings();
+    summary->detector = detector->name();
   }
   return poses;
 }

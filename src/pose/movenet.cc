@@ -1,16 +1,21 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <thread>
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/opencv_util.h"
+#include "gaitlens/core/enum_strings.h"
 #include "gaitlens/core/error.h"
 #include "gaitlens/pose/detector.h"
 #include "gaitlens/pose/models.h"
 #include "pose/movenet_decoder.h"
+#include "pose/onnx_model.h"
+#include "pose/xnn_network.h"
 
 namespace gaitlens {
 
@@ -18,14 +23,13 @@ namespace internal {
 
 std::vector<Keypoint> DecodeMoveNet(const MoveNetHeads& heads) {
   const int g = heads.grid;
-  const int cells = g * g;
   const double middle = g / 2.0;
   int centre = 0;
   double best = -std::numeric_limits<double>::infinity();
   for (int y = 0; y < g; ++y) {
     for (int x = 0; x < g; ++x) {
       const double weight = 1.0 / (std::hypot(y - middle, x - middle) + 1.8);
-      const double value = heads.centres[y * g + x] * weight;
+      const double value = heads.centres.at(0, y * g + x, g) * weight;
       if (value > best) {
         best = value;
         centre = y * g + x;
@@ -35,14 +39,13 @@ std::vector<Keypoint> DecodeMoveNet(const MoveNetHeads& heads) {
   const int cy = centre / g, cx = centre % g;
   std::vector<Keypoint> keypoints(17);
   for (int k = 0; k < 17; ++k) {
-    const double reg_y = cy + heads.regression[(2 * k) * cells + centre];
-    const double reg_x = cx + heads.regression[(2 * k + 1) * cells + centre];
-    const float* heatmap = heads.heatmaps + k * cells;
+    const double reg_y = cy + heads.regression.at(2 * k, centre, g);
+    const double reg_x = cx + heads.regression.at(2 * k + 1, centre, g);
     int cell = 0;
     double best_cell = -std::numeric_limits<double>::infinity();
     for (int y = 0; y < g; ++y) {
       for (int x = 0; x < g; ++x) {
-        const double value = heatmap[y * g + x] / (std::hypot(y - reg_y, x - reg_x) + 1.8);
+        const double value = heads.heatmaps.at(k, y * g + x, g) / (std::hypot(y - reg_y, x - reg_x) + 1.8);
         if (value > best_cell) {
           best_cell = value;
           cell = y * g + x;
@@ -50,14 +53,30 @@ std::vector<Keypoint> DecodeMoveNet(const MoveNetHeads& heads) {
       }
     }
     const int ky = cell / g, kx = cell % g;
-    keypoints[k].y = (ky + heads.offsets[(2 * k) * cells + cell]) / g;
-    keypoints[k].x = (kx + heads.offsets[(2 * k + 1) * cells + cell]) / g;
-    keypoints[k].confidence = std::clamp(static_cast<double>(heatmap[cell]), 0.0, 1.0);
+    keypoints[k].y = (ky + heads.offsets.at(2 * k, cell, g)) / g;
+    keypoints[k].x = (kx + heads.offsets.at(2 * k + 1, cell, g)) / g;
+    keypoints[k].confidence = std::clamp(static_cast<double>(heads.heatmaps.at(k, cell, g)), 0.0, 1.0);
   }
   return keypoints;
 }
 
 }  // namespace internal
+
+namespace {
+
+constexpr std::pair<InferenceEngine, const char*> kEngineNames[] = {
+    {InferenceEngine::kAuto, "auto"},
+    {InferenceEngine::kXnnpack, "xnnpack"},
+    {InferenceEngine::kOpenCv, "opencv"},
+};
+
+}  // namespace
+
+const char* ToString(InferenceEngine engine) { return internal::EnumToString(kEngineNames, engine); }
+
+InferenceEngine InferenceEngineFromString(std::string_view name) {
+  return internal::EnumFromString(kEngineNames, name, "inference engine");
+}
 
 void MoveNetOptions::Check() const {
   GAITLENS_CHECK_INPUT(!model.empty(), OptionError, "MoveNetOptions.model must name a model");
@@ -67,6 +86,11 @@ void MoveNetOptions::Check() const {
   GAITLENS_CHECK_INPUT(input_size == 0 || (input_size >= 32 && input_size <= 1024 && input_size % 32 == 0),
                        OptionError, "MoveNetOptions.input_size must be 0 or a multiple of 32 in [32, 1024], got ",
                        input_size);
+  GAITLENS_CHECK_INPUT(engine == InferenceEngine::kAuto || engine == InferenceEngine::kXnnpack ||
+                           engine == InferenceEngine::kOpenCv,
+                       OptionError, "MoveNetOptions.engine is not a valid engine");
+  GAITLENS_CHECK_INPUT(threads >= 0 && threads <= 64, OptionError,
+                       "MoveNetOptions.threads must be in [0, 64], got ", threads);
 }
 
 namespace {
@@ -131,6 +155,16 @@ class MoveNetDetector final : public PoseDetector {
       name_ = path;
     }
     if (input_size_ == 0) input_size_ = path.find("thunder") != std::string::npos ? 256 : 192;
+    if (options.engine != InferenceEngine::kOpenCv) {
+      try {
+        CreateXnnpackNetwork(path);
+        name_ += ", XNNPACK";
+        return;
+      } catch (const Error&) {
+        if (options.engine == InferenceEngine::kXnnpack) throw;
+      }
+    }
+    name_ += ", OpenCV DNN";
     try {
       net_ = cv::dnn::readNetFromONNX(path);
     } catch (const cv::Exception& e) {
@@ -169,7 +203,27 @@ class MoveNetDetector final : public PoseDetector {
   }
 
  private:
+  void CreateXnnpackNetwork(const std::string& path) {
+    const int threads = options_.threads > 0
+                            ? options_.threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    xnn_ = std::make_unique<internal::XnnNetwork>(internal::ReadOnnxModel(path), path, threads);
+    const internal::XnnNetwork::Tensor& in = xnn_->input();
+    GAITLENS_CHECK_INPUT(in.channels == 3 && in.height == input_size_ && in.width == input_size_,
+                         FormatError, path, ": expected a ", input_size_, "x", input_size_,
+                         " RGB input, the model has ", in.channels, "x", in.height, "x", in.width);
+    const int grid = input_size_ / 4;
+    const char* names[4] = {"heatmaps", "centers", "regression", "offsets"};
+    const int channels[4] = {17, 1, 34, 34};
+    for (int i = 0; i < 4; ++i) {
+      const internal::XnnNetwork::Tensor& out = xnn_->output(names[i]);
+      GAITLENS_CHECK_INPUT(out.channels == channels[i] && out.height == grid && out.width == grid,
+                           FormatError, path, ": unexpected MoveNet output shape of ", names[i]);
+    }
+  }
+
   std::vector<Keypoint> Run(const cv::Mat& rgb_square, int size) {
+    if (xnn_ != nullptr) return RunXnnpack(rgb_square, size);
     const cv::Mat blob = cv::dnn::blobFromImage(rgb_square, 1.0, cv::Size(), cv::Scalar(), false,
                                                 false, CV_32F);
     net_.setInput(blob);
@@ -185,10 +239,30 @@ class MoveNetDetector final : public PoseDetector {
     }
     internal::MoveNetHeads heads;
     heads.grid = grid;
-    heads.heatmaps = outputs[0].ptr<float>();
-    heads.centres = outputs[1].ptr<float>();
-    heads.regression = outputs[2].ptr<float>();
-    heads.offsets = outputs[3].ptr<float>();
+    heads.heatmaps.data = outputs[0].ptr<float>();
+    heads.centres.data = outputs[1].ptr<float>();
+    heads.regression.data = outputs[2].ptr<float>();
+    heads.offsets.data = outputs[3].ptr<float>();
+    return internal::DecodeMoveNet(heads);
+  }
+
+  // XNNPACK: NHWC in and out, so the RGB crop is the input as it is, in float.
+  std::vector<Keypoint> RunXnnpack(const cv::Mat& rgb_square, int size) {
+    internal::XnnNetwork::Tensor& in = xnn_->input();
+    cv::Mat input(size, size, CV_32FC3, in.data.data());
+    rgb_square.convertTo(input, CV_32F);
+    xnn_->Run();
+    internal::MoveNetHeads heads;
+    heads.grid = size / 4;
+    const char* names[4] = {"heatmaps", "centers", "regression", "offsets"};
+    internal::MoveNetHeads::Head* targets[4] = {&heads.heatmaps, &heads.centres, &heads.regression,
+                                                &heads.offsets};
+    for (int i = 0; i < 4; ++i) {
+      const internal::XnnNetwork::Tensor& out = xnn_->output(names[i]);
+      targets[i]->data = out.data.data();
+      targets[i]->channel_stride = 1;
+      targets[i]->cell_stride = out.channels;
+    }
     return internal::DecodeMoveNet(heads);
   }
 
@@ -209,6 +283,7 @@ class MoveNetDetector final : public PoseDetector {
   MoveNetOptions options_;
   std::string name_;
   cv::dnn::Net net_;
+  std::unique_ptr<internal::XnnNetwork> xnn_;  // set when XNNPACK runs the model
   int input_size_ = 0;
   cv::Mat warped_, rgb_;
   std::vector<Keypoint> previous_;

@@ -9,14 +9,21 @@
 
 namespace gaitlens::internal {
 
-// Heads on a G x G grid, NCHW without the batch: heatmaps 17 x G x G (after sigmoid),
-// centres G x G (after sigmoid), regression and offsets 34 x G x G ((y, x) per keypoint).
+// Heads on a G x G grid: heatmaps 17 channels (after sigmoid), centres 1 (after sigmoid),
+// regression and offsets 34 ((y, x) per keypoint). Element (channel c, cell) of a head is
+// head[c * channel_stride + cell * cell_stride]: planar (NCHW, OpenCV) by default; XNNPACK's
+// NHWC outputs have channel_stride 1 and cell_stride = the head's channel count.
 struct MoveNetHeads {
+  struct Head {
+    const float* data = nullptr;
+    int channel_stride = 0;  // 0 = G * G (planar)
+    int cell_stride = 1;
+    float at(int channel, int cell, int grid) const {
+      return data[channel * (channel_stride != 0 ? channel_stride : grid * grid) + cell * cell_stride];
+    }
+  };
   int grid = 0;
-  const float* heatmaps = nullptr;
-  const float* centres = nullptr;
-  const float* regression = nullptr;
-  const float* offsets = nullptr;
+  Head heatmaps, centres, regression, offsets;
 };
 
 // 17 COCO keypoints with x, y normalised to [0, 1] of the network input and their scores:

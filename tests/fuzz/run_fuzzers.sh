@@ -3,6 +3,7 @@
 # time on a working copy of its seed corpus. Fails on any crash, sanitizer report or exception
 # other than gaitlens::Error escaping a reader.
 #   tests/fuzz/run_fuzzers.sh BUILD_DIR SECONDS_PER_TARGET
+# FUZZ_TARGETS="tests/fuzz/fuzz_onnx_model.cc ..." limits the run to some targets.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
@@ -15,7 +16,7 @@ flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -I
 # The readers the fuzz targets reach, without OpenCV or Ceres.
 sources=(src/pose/keypoint_layout.cc src/pose/pose_sequence.cc src/io/text_util.cc
          src/io/gaitlens_csv.cc src/io/openpose_json.cc src/io/deeplabcut_csv.cc
-         src/io/pose_json.cc src/io/keypoint_files.cc)
+         src/io/pose_json.cc src/io/keypoint_files.cc src/pose/onnx_model.cc)
 
 objects=()
 for source in "${sources[@]}"; do
@@ -27,7 +28,7 @@ for source in "${sources[@]}"; do
 done
 
 status=0
-for target_source in tests/fuzz/fuzz_*.cc; do
+for target_source in ${FUZZ_TARGETS:-tests/fuzz/fuzz_*.cc}; do
   target=$(basename "${target_source%.cc}")
   binary="$build/$target"
   "$CXX" "${flags[@]}" -fsanitize=fuzzer "$target_source" "${objects[@]}" -o "$binary"

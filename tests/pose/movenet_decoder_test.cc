@@ -12,8 +12,36 @@ struct Heads {
   explicit Heads(int g)
       : grid(g), heatmaps(17 * g * g, 0.01f), centres(g * g, 0.0f), regression(34 * g * g, 0.0f),
         offsets(34 * g * g, 0.0f) {}
+  // Planar (NCHW) heads, as OpenCV gives them.
   MoveNetHeads View() const {
-    return {grid, heatmaps.data(), centres.data(), regression.data(), offsets.data()};
+    MoveNetHeads view;
+    view.grid = grid;
+    view.heatmaps.data = heatmaps.data();
+    view.centres.data = centres.data();
+    view.regression.data = regression.data();
+    view.offsets.data = offsets.data();
+    return view;
+  }
+  // The same heads interleaved (NHWC), as XNNPACK gives them; the copies live in `storage`.
+  MoveNetHeads InterleavedView(std::vector<std::vector<float>>* storage) const {
+    const int cells = grid * grid;
+    MoveNetHeads view;
+    view.grid = grid;
+    MoveNetHeads::Head* heads[4] = {&view.heatmaps, &view.centres, &view.regression, &view.offsets};
+    const std::vector<float>* planar[4] = {&heatmaps, &centres, &regression, &offsets};
+    storage->resize(4);
+    for (int h = 0; h < 4; ++h) {
+      const int channels = static_cast<int>(planar[h]->size()) / cells;
+      std::vector<float>& out = (*storage)[h];
+      out.resize(planar[h]->size());
+      for (int c = 0; c < channels; ++c) {
+        for (int i = 0; i < cells; ++i) out[i * channels + c] = (*planar[h])[c * cells + i];
+      }
+      heads[h]->data = out.data();
+      heads[h]->channel_stride = 1;
+      heads[h]->cell_stride = channels;
+    }
+    return view;
   }
   int Cell(int y, int x) const { return y * grid + x; }
   int grid;
@@ -36,12 +64,15 @@ TEST(MoveNetDecoder, FollowsCentreRegressionHeatmapAndOffsets) {
     heads.offsets[(2 * k) * g * g + heads.Cell(ry, rx)] = 0.25f;
     heads.offsets[(2 * k + 1) * g * g + heads.Cell(ry, rx)] = -0.5f;
   }
-  const std::vector<Keypoint> keypoints = DecodeMoveNet(heads.View());
-  ASSERT_EQ(keypoints.size(), 17u);
-  for (int k = 0; k < 17; ++k) {
-    EXPECT_NEAR(keypoints[k].y, (10 + k + 0.25) / g, 1e-6) << k;
-    EXPECT_NEAR(keypoints[k].x, (5 + 2 * k - 0.5) / g, 1e-6) << k;
-    EXPECT_NEAR(keypoints[k].confidence, 0.6, 1e-6) << k;
+  std::vector<std::vector<float>> storage;
+  for (const MoveNetHeads& view : {heads.View(), heads.InterleavedView(&storage)}) {
+    const std::vector<Keypoint> keypoints = DecodeMoveNet(view);
+    ASSERT_EQ(keypoints.size(), 17u);
+    for (int k = 0; k < 17; ++k) {
+      EXPECT_NEAR(keypoints[k].y, (10 + k + 0.25) / g, 1e-6) << k << " planar " << (view.heatmaps.cell_stride == 1);
+      EXPECT_NEAR(keypoints[k].x, (5 + 2 * k - 0.5) / g, 1e-6) << k;
+      EXPECT_NEAR(keypoints[k].confidence, 0.6, 1e-6) << k;
+    }
   }
 }
 

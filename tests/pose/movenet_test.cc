@@ -172,6 +172,40 @@ TEST(MoveNet, OverlappedDecodingGivesTheSameKeypoints) {
   EXPECT_EQ(overlapped.timestamps_s, sequential.timestamps_s);
 }
 
+// XNNPACK and OpenCV DNN run the same network: on the same input (the whole frame, no tracking,
+// whose crop would amplify rounding differences from frame to frame) the keypoints agree to float
+// rounding, apart from the rare near tie between two heatmap cells.
+TEST(MoveNet, XnnpackAndOpenCvEnginesAgree) {
+  GAITLENS_REQUIRE_SHARED_DATA();
+  const std::string video = test::SharedDataDir() + "/real/male_side/male_side.mp4";
+  ExtractOptions extract;
+  extract.max_frames = 60;
+  std::vector<PoseSequence> results;
+  for (InferenceEngine engine : {InferenceEngine::kXnnpack, InferenceEngine::kOpenCv}) {
+    MoveNetOptions options;
+    options.engine = engine;
+    options.track_crop = false;
+    auto detector = CreateMoveNetDetector(options);
+    EXPECT_NE(detector->name().find(engine == InferenceEngine::kXnnpack ? "XNNPACK" : "OpenCV"),
+              std::string::npos) << detector->name();
+    VideoReader reader(video);
+    results.push_back(ExtractPoses(&reader, detector.get(), extract));
+  }
+  std::vector<double> distances;
+  for (std::size_t i = 0; i < results[0].keypoints().size(); ++i) {
+    const Keypoint& a = results[0].keypoints()[i];
+    const Keypoint& b = results[1].keypoints()[i];
+    distances.push_back(std::hypot(a.x - b.x, a.y - b.y));
+  }
+  std::sort(distances.begin(), distances.end());
+  const double median = distances[distances.size() / 2];
+  const double p99 = distances[distances.size() * 99 / 100];
+  std::cout << "XNNPACK vs OpenCV keypoints over 60 frames: median " << median << " px, 99th percentile "
+            << p99 << " px, max " << distances.back() << " px\n";
+  EXPECT_LT(median, 0.01);
+  EXPECT_LT(p99, 0.1);
+}
+
 TEST(MoveNet, ClearErrorsForBadModelsAndOptions) {
   test::TemporaryFolder folder;
   test::WriteFile(folder.File("broken.onnx"), "not an onnx model");
@@ -181,9 +215,19 @@ TEST(MoveNet, ClearErrorsForBadModelsAndOptions) {
   options.model = "movenet-lightning";
   options.cache_dir = folder.path();
   EXPECT_THROW(CreateMoveNetDetector(options), InputError);
+  options.engine = InferenceEngine::kXnnpack;
+  EXPECT_THROW(CreateMoveNetDetector(options), InputError);
   options = MoveNetOptions();
   options.crop_min_confidence = 3;
   EXPECT_THROW(CreateMoveNetDetector(options), OptionError);
+  options = MoveNetOptions();
+  options.threads = -1;
+  EXPECT_NE(test::ErrorMessage<OptionError>([&] { CreateMoveNetDetector(options); }).find("threads"),
+            std::string::npos);
+  EXPECT_EQ(InferenceEngineFromString("xnnpack"), InferenceEngine::kXnnpack);
+  EXPECT_STREQ(ToString(InferenceEngine::kOpenCv), "opencv");
+  const std::string unknown = test::ErrorMessage<OptionError>([] { InferenceEngineFromString("cuda"); });
+  EXPECT_NE(unknown.find("auto, xnnpack, opencv"), std::string::npos) << unknown;
   ExtractOptions extract;
   extract.queue_frames = 0;
   EXPECT_THROW(extract.Check(), OptionError);

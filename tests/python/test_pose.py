@@ -25,12 +25,14 @@ def test_extract_poses_on_the_synthetic_runner(tmp_path):
     o = gaitlens.synth.options(seconds=2, fps=30, noise="clean", seed=5)
     gaitlens.synth.render_video(video, o)
     truth = gaitlens.synth.generate(o)
-    poses = gaitlens.extract_poses(video)
-    assert poses.layout == "coco17" and len(poses) == 60
-    ours = poses.convert_layout("canonical").keypoints[:, :6, :2]  # hips, knees, ankles
     exact = truth.clean_poses.keypoints[:, :6, :2]
-    error = np.median(np.linalg.norm(ours - exact, axis=2))
-    assert error < 15.0, f"median error {error:.1f} px on a ~600 px runner"
+    for engine in ("xnnpack", "opencv"):
+        poses = gaitlens.extract_poses(video, engine=engine, threads=1)
+        assert poses.layout == "coco17" and len(poses) == 60
+        assert engine in poses.source.lower()
+        ours = poses.convert_layout("canonical").keypoints[:, :6, :2]  # hips, knees, ankles
+        error = np.median(np.linalg.norm(ours - exact, axis=2))
+        assert error < 15.0, f"{engine}: median error {error:.1f} px on a ~600 px runner"
 
 
 def test_extract_poses_rejects_bad_input(tmp_path):
@@ -40,13 +42,15 @@ def test_extract_poses_rejects_bad_input(tmp_path):
     (tmp_path / "clip.mp4").write_bytes(b"")
     with pytest.raises(gaitlens.FormatError):
         gaitlens.extract_poses(tmp_path / "clip.mp4", model=str(tmp_path / "fake.onnx"))
+    with pytest.raises(gaitlens.OptionError, match="auto, xnnpack, opencv"):
+        gaitlens.extract_poses(tmp_path / "clip.mp4", engine="gpu")
 
 
 def test_cli_pose_writes_keypoints(cli, tmp_path, shared_data):
     out = tmp_path / "poses.csv"
     result = cli("pose", shared_data / "real" / "male_side" / "male_side.mp4", "-o", out,
-                 "--max-frames", 30, check=0)
-    assert "30 frames" in result.stdout
+                 "--max-frames", 30, "--engine", "xnnpack", check=0)
+    assert "30 frames" in result.stdout and "XNNPACK" in result.stdout
     poses = gaitlens.read_gaitlens_csv(out)
     assert len(poses) == 30 and poses.layout == "coco17"
     assert (poses.keypoints[:, 11:17, 2] > 0.3).mean() > 0.9  # hips, knees, ankles found

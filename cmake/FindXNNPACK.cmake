@@ -1,0 +1,19 @@
+# Finds Debian's XNNPACK (libxnnpack-dev) and pthreadpool (libpthreadpool-dev), which ship no
+# CMake config. Defines the imported target XNNPACK::XNNPACK (XNNPACK plus pthreadpool).
+find_path(XNNPACK_INCLUDE_DIR xnnpack.h)
+find_path(PTHREADPOOL_INCLUDE_DIR pthreadpool.h)
+find_library(XNNPACK_LIBRARY XNNPACK)
+find_library(PTHREADPOOL_LIBRARY NAMES pthreadpool libpthreadpool.so.0)
+
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(XNNPACK
+  REQUIRED_VARS XNNPACK_LIBRARY XNNPACK_INCLUDE_DIR PTHREADPOOL_LIBRARY PTHREADPOOL_INCLUDE_DIR)
+
+if(XNNPACK_FOUND AND NOT TARGET XNNPACK::XNNPACK)
+  add_library(XNNPACK::XNNPACK UNKNOWN IMPORTED)
+  set_target_properties(XNNPACK::XNNPACK PROPERTIES
+    IMPORTED_LOCATION "${XNNPACK_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${XNNPACK_INCLUDE_DIR};${PTHREADPOOL_INCLUDE_DIR}"
+    INTERFACE_LINK_LIBRARIES "${PTHREADPOOL_LIBRARY}")
+endif()
+mark_as_advanced(XNNPACK_INCLUDE_DIR PTHREADPOOL_INCLUDE_DIR XNNPACK_LIBRARY PTHREADPOOL_LIBRARY)
