@@ -55,6 +55,7 @@ void BindModel(py::module_& m) {
         return py::array_t<double>(f.timestamps_s.size(), f.timestamps_s.data());
       })
       .def_property_readonly("knee_flexion_deg", [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_deg); })
+      .def_property_readonly("knee_flexion_sd_deg", [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_sd_deg); })
       .def_property_readonly("hip_flexion_deg", [](const FittedMotion& f) { return PairsToArray(f.hip_flexion_deg); })
       .def_property_readonly("shank_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.shank_angle_deg); })
       .def_property_readonly("foot_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.foot_angle_deg); })

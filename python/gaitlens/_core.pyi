@@ -138,6 +138,8 @@ class FittedMotion:
     @property
     def knee_flexion_deg(self) -> npt.NDArray[np.float64]: ...  # (frames, 2): left, right
     @property
+    def knee_flexion_sd_deg(self) -> npt.NDArray[np.float64]: ...  # 1-sigma; NaN in rear/front views
+    @property
     def hip_flexion_deg(self) -> npt.NDArray[np.float64]: ...
     @property
     def shank_angle_deg(self) -> npt.NDArray[np.float64]: ...

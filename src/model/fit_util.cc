@@ -1,30 +1,60 @@
 #include "model/fit_util.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace gaitlens::internal {
 
-void SolveLegProblem(const FitOptions& options, ceres::Problem* problem, FitSummary* summary) {
-  ceres::Solver::Options solver;
-  solver.linear_solver_type = ceres::SPARSE_NORMAL_CHOLESKY;
-  solver.max_num_iterations = options.max_iterations;
+std::array<double, 3> SecondDifferenceCoefficients(double dt_before, double dt_after, double weight,
+                                                  double unit) {
+  const double dt = 0.5 * (dt_before + dt_after);
+  const double w = std::sqrt(weight * dt) / unit / dt;
+  return {w / dt_before, -w * (1 / dt_before + 1 / dt_after), w / dt_after};
+}
+
+SecondDifferenceCost::SecondDifferenceCost(double dt_before, double dt_after, double weight,
+                                           double unit) {
+  const std::array<double, 3> c = SecondDifferenceCoefficients(dt_before, dt_after, weight, unit);
+  a_ = c[0];
+  b_ = c[1];
+  c_ = c[2];
+}
+
+bool SecondDifferenceCost::Evaluate(double const* const* parameters, double* residuals,
+                                    double** jacobians) const {
+  residuals[0] = a_ * parameters[0][0] + b_ * parameters[1][0] + c_ * parameters[2][0];
+  if (jacobians != nullptr) {
+    if (jacobians[0] != nullptr) jacobians[0][0] = a_;
+    if (jacobians[1] != nullptr) jacobians[1][0] = b_;
+    if (jacobians[2] != nullptr) jacobians[2][0] = c_;
+  }
+  return true;
+}
+
+std::vector<std::array<double, 3>> SmoothnessCoefficients(const std::vector<double>& times_s, int N,
+                                                          double weight, const std::vector<double>& units) {
+  const int n = static_cast<int>(times_s.size());
+  std::vector<std::array<double, 3>> coefficients(static_cast<std::size_t>(n) * N, {0, 0, 0});
+  for (int f = 1; f + 1 < n; ++f) {
+    const double dt0 = std::max(1e-4, times_s[f] - times_s[f - 1]);
+    const double dt1 = std::max(1e-4, times_s[f + 1] - times_s[f]);
+    for (int i = 0; i < N; ++i) {
+      coefficients[f * N + i] = SecondDifferenceCoefficients(dt0, dt1, weight, units[i]);
+    }
+  }
+  return coefficients;
+}
+
+BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem, FitSummary* summary,
+                               const std::vector<std::array<int, 2>>& variance_pairs) {
+  BandedSolverOptions solver;
+  solver.max_iterations = options.max_iterations;
   solver.num_threads = options.num_threads;
-  solver.function_tolerance = 1e-7;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary ceres_summary;
-  const auto start = std::chrono::steady_clock::now();
-  ceres::Solve(solver, problem, &ceres_summary);
-  summary->solve_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  summary->iterations = static_cast<int>(ceres_summary.iterations.size());
-  summary->initial_cost = ceres_summary.initial_cost;
-  summary->final_cost = ceres_summary.final_cost;
-  summary->termination = ceres_summary.termination_type == ceres::CONVERGENCE ? "CONVERGENCE"
-                         : ceres_summary.termination_type == ceres::NO_CONVERGENCE
-                             ? "NO_CONVERGENCE"
-                             : "FAILURE";
-  summary->num_parameters = ceres_summary.num_parameters;
-  summary->num_residuals = ceres_summary.num_residuals;
+  // A step that lowers the cost by less than 0.1 % changes the fitted angles by hundredths of
+  // a degree (measured on the synthetic sweep): stop there.
+  solver.function_tolerance = 1e-3;
+  solver.compute_variances = !variance_pairs.empty();
+  return SolveBanded(solver, problem, summary, variance_pairs);
 }
 
 void InterpolateGaps(std::vector<double>* values, double fallback) {

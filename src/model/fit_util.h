@@ -2,12 +2,15 @@
 #ifndef GAITLENS_SRC_MODEL_FIT_UTIL_H_
 #define GAITLENS_SRC_MODEL_FIT_UTIL_H_
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
 #include <ceres/ceres.h>
 
 #include "gaitlens/model/leg_model.h"
+#include "model/banded_solver.h"
 
 namespace gaitlens::internal {
 
@@ -25,8 +28,34 @@ void RobustPointResidual(const T& ex, const T& ey, double weight, T* residuals) 
   residuals[1] = T(weight) * factor * ey;
 }
 
-// Solves the problem with the fits' shared settings and fills `summary` (all but `usable`).
-void SolveLegProblem(const FitOptions& options, ceres::Problem* problem, FitSummary* summary);
+// Smoothness prior on one scalar variable: sqrt(weight * dt) / unit times its second time
+// derivative from three consecutive frames with their real time steps (dt = mean step), so the
+// sum over frames approximates weight * integral of (x'' / unit)^2 dt whatever the frame rate.
+// As a Ceres cost (constant analytic Jacobians, each variable a size-1 parameter block) it is
+// the reference formulation the banded solver is tested against.
+std::array<double, 3> SecondDifferenceCoefficients(double dt_before, double dt_after, double weight,
+                                                  double unit);
+
+class SecondDifferenceCost final : public ceres::SizedCostFunction<1, 1, 1, 1> {
+ public:
+  SecondDifferenceCost(double dt_before, double dt_after, double weight, double unit);
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override;
+
+ private:
+  double a_, b_, c_;  // residual = a x[t-1] + b x[t] + c x[t+1]
+};
+
+// The banded solver's prior coefficients (BandedProblem::smoothness) for n frames of N variables
+// at times_s; units[i] is variable i's unit (e.g. the leg length for pixel positions, 1 for
+// radians).
+std::vector<std::array<double, 3>> SmoothnessCoefficients(const std::vector<double>& times_s, int N,
+                                                          double weight, const std::vector<double>& units);
+
+// Solves with the fits' shared settings (FitOptions' iterations and threads) and fills `summary`
+// (all but `usable`); with variance_pairs, also the marginal variances (see SolveBanded).
+BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem, FitSummary* summary,
+                               const std::vector<std::array<int, 2>>& variance_pairs = {});
 
 // Fills NaN entries by linear interpolation between valid neighbours, constant beyond the ends;
 // `fallback` everywhere when nothing is valid.

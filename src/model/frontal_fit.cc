@@ -71,22 +71,6 @@ struct FrontalFrameCost {
   double scale_, sign_, thigh_max_, shank_max_;
 };
 
-struct FrontalSmoothness {
-  FrontalSmoothness(double dt0, double dt1, double weight, double leg_px)
-      : dt0_(dt0), dt1_(dt1), leg_px_(leg_px), sqrt_weight_(std::sqrt(weight * 0.5 * (dt0 + dt1))) {}
-  template <typename T>
-  bool operator()(const T* a, const T* b, const T* c, T* residuals) const {
-    const double dt = 0.5 * (dt0_ + dt1_);
-    for (int i = 0; i < kParameters; ++i) {
-      const T second = ((c[i] - b[i]) / dt1_ - (b[i] - a[i]) / dt0_) / dt;
-      const double unit = i == 3 ? 1.0 : 1.0 / leg_px_;
-      residuals[i] = T(sqrt_weight_ * unit) * second;
-    }
-    return true;
-  }
-  double dt0_, dt1_, leg_px_, sqrt_weight_;
-};
-
 double Percentile(std::vector<double> values, double q, double fallback) {
   if (values.empty()) return fallback;
   const std::size_t i = std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()));
@@ -154,31 +138,33 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   const double shank_max = Percentile(shanks, 0.9, 0.5 * leg_px);
 
   std::vector<std::array<std::array<double, 3>, kPoints>> observed(n);
-  ceres::Problem problem;
   const double robust_px = options.robust_scale_leg * leg_px;
+  BandedProblem problem;
+  problem.num_frames = n;
+  problem.frame_size = kParameters;
+  problem.frames.resize(static_cast<std::size_t>(n) * kParameters);
   for (int f = 0; f < n; ++f) {
+    std::copy(frames[f].begin(), frames[f].end(), problem.frames.begin() + f * kParameters);
     for (int k = 0; k < kPoints; ++k) {
       const Keypoint& p = poses.at(f, k);
       observed[f][k] = usable(f, k) ? std::array<double, 3>{p.x, p.y, p.confidence}
                                     : std::array<double, 3>{0, 0, 0};
     }
-    problem.AddResidualBlock(
+    problem.frame_costs.emplace_back(
         new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals, kParameters>(
-            new FrontalFrameCost(observed[f], robust_px, sign, thigh_max, shank_max)),
-        nullptr, frames[f].data());
-    problem.SetParameterLowerBound(frames[f].data(), 2, 0.01 * leg_px);
+            new FrontalFrameCost(observed[f], robust_px, sign, thigh_max, shank_max)));
   }
-  for (int f = 1; f + 1 < n; ++f) {
-    const double dt0 = std::max(1e-4, poses.timestamps_s[f] - poses.timestamps_s[f - 1]);
-    const double dt1 = std::max(1e-4, poses.timestamps_s[f + 1] - poses.timestamps_s[f]);
-    problem.AddResidualBlock(
-        new ceres::AutoDiffCostFunction<FrontalSmoothness, kParameters, kParameters, kParameters,
-                                        kParameters>(
-            new FrontalSmoothness(dt0, dt1, options.smoothness, leg_px)),
-        nullptr, frames[f - 1].data(), frames[f].data(), frames[f + 1].data());
-  }
+  // Positions in leg lengths, the obliquity in radians; the pelvis half-width stays positive.
+  std::vector<double> units(kParameters, leg_px);
+  units[3] = 1.0;
+  problem.smoothness = SmoothnessCoefficients(poses.timestamps_s, kParameters, options.smoothness, units);
+  problem.frame_lower.assign(kParameters, -std::numeric_limits<double>::infinity());
+  problem.frame_lower[2] = 0.01 * leg_px;
   FitSummary fit_summary;
   SolveLegProblem(options, &problem, &fit_summary);
+  for (int f = 0; f < n; ++f) {
+    std::copy_n(problem.frames.begin() + f * kParameters, kParameters, frames[f].begin());
+  }
 
   FittedMotion motion;
   motion.view = view;
@@ -195,6 +181,7 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   motion.keypoints.source = poses.source + " (leg model)";
   const double nan = std::numeric_limits<double>::quiet_NaN();
   motion.knee_flexion_deg.assign(n, {nan, nan});
+  motion.knee_flexion_sd_deg.assign(n, {nan, nan});
   motion.hip_flexion_deg.assign(n, {nan, nan});
   motion.shank_angle_deg.assign(n, {nan, nan});
   motion.foot_angle_deg.assign(n, {nan, nan});

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include <ceres/ceres.h>
 
 #include "gaitlens/core/error.h"
+#include "model/banded_solver.h"
 #include "model/fit_util.h"
 #include "model/frontal_fit.h"
 #include "model/leg_identity.h"
@@ -232,30 +234,37 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                                 : std::array<double, 3>{0, 0, 0};
   }
 
-  ceres::Problem problem;
   const double robust_px = options.robust_scale_leg * leg_px;
+  constexpr int N = internal::kFrameParameters;
+  internal::BandedProblem problem;
+  problem.num_frames = n;
+  problem.frame_size = N;
+  problem.global_size = internal::kGlobalParameters;
+  problem.frames.resize(static_cast<std::size_t>(n) * N);
+  for (int f = 0; f < n; ++f) std::copy(frames[f].begin(), frames[f].end(), problem.frames.begin() + f * N);
+  problem.globals.assign(global.begin(), global.end());
   for (int f = 0; f < n; ++f) {
-    auto* cost = new ceres::AutoDiffCostFunction<internal::SideViewFrameCost,
-                                                 internal::SideViewFrameCost::kResiduals,
-                                                 internal::kFrameParameters,
-                                                 internal::kGlobalParameters>(
-        new internal::SideViewFrameCost(observed[f], robust_px, motion.direction, motion.near_leg));
-    problem.AddResidualBlock(cost, nullptr, frames[f].data(), global.data());
+    problem.frame_costs.emplace_back(
+        new ceres::AutoDiffCostFunction<internal::SideViewFrameCost, internal::SideViewFrameCost::kResiduals,
+                                        N, internal::kGlobalParameters>(
+            new internal::SideViewFrameCost(observed[f], robust_px, motion.direction, motion.near_leg)));
   }
-  for (int f = 1; f + 1 < n; ++f) {
-    const double dt0 = std::max(1e-4, poses.timestamps_s[f] - poses.timestamps_s[f - 1]);
-    const double dt1 = std::max(1e-4, poses.timestamps_s[f + 1] - poses.timestamps_s[f]);
-    auto* cost = new ceres::AutoDiffCostFunction<internal::SmoothnessCost, internal::kFrameParameters,
-                                                 internal::kFrameParameters, internal::kFrameParameters,
-                                                 internal::kFrameParameters>(
-        new internal::SmoothnessCost(dt0, dt1, options.smoothness, leg_px));
-    problem.AddResidualBlock(cost, nullptr, frames[f - 1].data(), frames[f].data(), frames[f + 1].data());
-  }
-  for (int i = 0; i < 6; ++i) problem.SetParameterLowerBound(global.data(), i, 0.01 * leg_px);
-  problem.SetParameterLowerBound(global.data(), 6, 0.8);
-  problem.SetParameterUpperBound(global.data(), 6, 1.05);
+  // Positions (hip x, y) in leg lengths, angles in radians.
+  std::vector<double> units(N, 1.0);
+  units[0] = units[1] = leg_px;
+  problem.smoothness = internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
+  // Segment and foot lengths positive, the far leg 80-105 % of the near one.
+  problem.global_lower.assign(internal::kGlobalParameters, 0.01 * leg_px);
+  problem.global_upper.assign(internal::kGlobalParameters, std::numeric_limits<double>::infinity());
+  problem.global_lower[6] = 0.8;
+  problem.global_upper[6] = 1.05;
 
-  internal::SolveLegProblem(options, &problem, &motion.summary);
+  // Per-frame variances of thigh and shank angles and their covariances, for the knee angle's
+  // uncertainty.
+  const internal::BandedSolution solution =
+      internal::SolveLegProblem(options, &problem, &motion.summary, {{{3, 4}}, {{6, 7}}});
+  for (int f = 0; f < n; ++f) std::copy_n(problem.frames.begin() + f * N, N, frames[f].begin());
+  std::copy(problem.globals.begin(), problem.globals.end(), global.begin());
   const bool solved = motion.summary.termination != "FAILURE" &&
                       std::isfinite(motion.summary.final_cost);
 
@@ -270,6 +279,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   motion.keypoints.image_height = poses.image_height;
   motion.keypoints.source = poses.source + " (leg model)";
   motion.knee_flexion_deg.resize(n);
+  motion.knee_flexion_sd_deg.assign(n, {nan, nan});
   motion.hip_flexion_deg.resize(n);
   motion.shank_angle_deg.resize(n);
   motion.foot_angle_deg.resize(n);
@@ -303,6 +313,12 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     for (int side = 0; side < 2; ++side) {
       const double thigh = frames[f][3 + 3 * side], shank = frames[f][4 + 3 * side];
       motion.knee_flexion_deg[f][side] = Deg(dir * (thigh - shank));
+      if (!solution.variances.empty()) {
+        const double variance = solution.variances[f * N + 3 + 3 * side] +
+                                solution.variances[f * N + 4 + 3 * side] -
+                                2 * solution.covariances[f][side];
+        motion.knee_flexion_sd_deg[f][side] = Deg(std::sqrt(std::max(0.0, variance)));
+      }
       motion.hip_flexion_deg[f][side] = Deg(dir * (thigh + trunk));
       motion.shank_angle_deg[f][side] = Deg(dir * shank);
       const auto& heel = points[6 + side];

@@ -99,28 +99,21 @@ struct SideViewFrameCost {
   int near_leg_;
 };
 
-// Smoothness: the second time derivative of every frame variable, from three consecutive frames
-// with their real time steps, weighted so that the sum approximates weight * integral of the
-// squared second derivative (frame-rate independent). Positions are divided by the leg length.
-struct SmoothnessCost {
-  SmoothnessCost(double dt_before, double dt_after, double weight, double leg_px)
-      : dt0_(dt_before), dt1_(dt_after), leg_px_(leg_px) {
-    const double dt = 0.5 * (dt_before + dt_after);
-    sqrt_weight_ = std::sqrt(weight * dt);
-  }
+// SideViewFrameCost with each of the frame's variables as its own size-1 parameter block (so
+// that the smoothness priors stay sparse; see SecondDifferenceCost), then the global block.
+struct SideViewFrameScalarCost {
+  explicit SideViewFrameScalarCost(const SideViewFrameCost& cost) : cost_(cost) {}
 
   template <typename T>
-  bool operator()(const T* before, const T* now, const T* after, T* residuals) const {
-    const double dt = 0.5 * (dt0_ + dt1_);
-    for (int i = 0; i < kFrameParameters; ++i) {
-      const T second = ((after[i] - now[i]) / dt1_ - (now[i] - before[i]) / dt0_) / dt;
-      const double unit = i < 2 ? 1.0 / leg_px_ : 1.0;
-      residuals[i] = T(sqrt_weight_ * unit) * second;
-    }
-    return true;
+  bool operator()(const T* x0, const T* x1, const T* x2, const T* x3, const T* x4, const T* x5,
+                  const T* x6, const T* x7, const T* x8, const T* global, T* residuals) const {
+    const T frame[kFrameParameters] = {*x0, *x1, *x2, *x3, *x4, *x5, *x6, *x7, *x8};
+    return cost_(frame, global, residuals);
   }
 
-  double dt0_, dt1_, leg_px_, sqrt_weight_ = 0;
+  using Function = ceres::AutoDiffCostFunction<SideViewFrameScalarCost, SideViewFrameCost::kResiduals,
+                                               1, 1, 1, 1, 1, 1, 1, 1, 1, kGlobalParameters>;
+  SideViewFrameCost cost_;
 };
 
 }  // namespace gaitlens::internal

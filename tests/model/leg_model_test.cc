@@ -41,6 +41,10 @@ struct Scores {
   double label_accuracy = 0;
   double gap_error_leg = 0;  // RMS error of filled far-leg points, in leg lengths
   int gaps = 0;
+  // Knee-angle uncertainty: fraction of (frame, leg) whose error is within 2 sd, and the mean sd
+  // of the occluded far leg against the mean sd where the far leg was seen.
+  double within_2sd = 0;
+  double sd_occluded = 0, sd_visible = 0;
 };
 
 Scores Score(const synth::SynthResult& r, const FittedMotion& m) {
@@ -48,7 +52,7 @@ Scores Score(const synth::SynthResult& r, const FittedMotion& m) {
   const int n = r.clean_poses.num_frames();
   const int dir = m.direction;
   double knee = 0, hip = 0, shank = 0, gap = 0;
-  int count = 0, correct = 0;
+  int count = 0, correct = 0, within = 0, occluded_count = 0, visible_count = 0;
   const double leg = std::hypot(r.clean_poses.at(0, 0).x - r.clean_poses.at(0, 2).x,
                                 r.clean_poses.at(0, 0).y - r.clean_poses.at(0, 2).y) +
                      std::hypot(r.clean_poses.at(0, 2).x - r.clean_poses.at(0, 4).x,
@@ -58,6 +62,12 @@ Scores Score(const synth::SynthResult& r, const FittedMotion& m) {
     for (int side = 0; side < 2; ++side) {
       const Angles t = TruthAngles(r.clean_poses, f, side, dir);
       knee += std::pow(m.knee_flexion_deg[f][side] - t.knee, 2);
+      const double sd = m.knee_flexion_sd_deg[f][side];
+      within += std::abs(m.knee_flexion_deg[f][side] - t.knee) <= 2 * sd ? 1 : 0;
+      if (side != m.near_leg) {
+        (r.noise_log.occluded[f] ? s.sd_occluded : s.sd_visible) += sd;
+        ++(r.noise_log.occluded[f] ? occluded_count : visible_count);
+      }
       hip += std::pow(m.hip_flexion_deg[f][side] - t.hip, 2);
       shank += std::pow(m.shank_angle_deg[f][side] - t.shank, 2);
       ++count;
@@ -72,6 +82,9 @@ Scores Score(const synth::SynthResult& r, const FittedMotion& m) {
     }
   }
   s.knee_rmse = std::sqrt(knee / count);
+  s.within_2sd = static_cast<double>(within) / count;
+  s.sd_occluded /= std::max(1, occluded_count);
+  s.sd_visible /= std::max(1, visible_count);
   s.hip_rmse = std::sqrt(hip / count);
   s.shank_rmse = std::sqrt(shank / count);
   s.label_accuracy = static_cast<double>(correct) / n;
@@ -88,8 +101,9 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
   const Scores s = Score(r, m);
   std::cout << c.Name() << ": knee " << s.knee_rmse << " hip " << s.hip_rmse << " shank "
             << s.shank_rmse << " deg RMSE; labels " << 100 * s.label_accuracy << " %; gaps "
-            << 100 * s.gap_error_leg << " % leg (" << s.gaps << "); " << m.summary.BriefReport()
-            << "\n";
+            << 100 * s.gap_error_leg << " % leg (" << s.gaps << "); knee within 2 sd "
+            << 100 * s.within_2sd << " %, far-knee sd occluded " << s.sd_occluded << " / seen "
+            << s.sd_visible << " deg; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
   EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
   // Regression floors at what the model achieves today (measured values in the issue notes and
@@ -101,6 +115,13 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
   EXPECT_LE(s.shank_rmse, angle_floor);
   EXPECT_GE(s.label_accuracy, 0.995);
   EXPECT_LE(s.gap_error_leg, 0.04);
+  // The knee uncertainty is noise-driven: under noise most errors are within 2 sd (78-94 %
+  // measured; 95 % would be perfect calibration), and it grows where the far leg was hidden.
+  // On clean keypoints the error is the model's own bias, which no sd covers.
+  if (c.noise != "clean") {
+    EXPECT_GE(s.within_2sd, 0.75);
+    EXPECT_GT(s.sd_occluded, 1.5 * s.sd_visible);
+  }
 }
 
 std::vector<test::SynthCase> SideCases() {

@@ -1,6 +1,7 @@
 // The leg model's autodiff cost functors against numeric differentiation (ceres::GradientChecker).
 #include "model/side_view_costs.h"
 
+#include <cmath>
 #include <random>
 
 #include <ceres/gradient_checker.h>
@@ -46,16 +47,39 @@ TEST(SideViewCosts, FrameCostGradientsMatchNumericDifferentiation) {
   }
 }
 
-TEST(SideViewCosts, SmoothnessGradientsMatchNumericDifferentiation) {
-  auto* cost = new ceres::AutoDiffCostFunction<SmoothnessCost, kFrameParameters, kFrameParameters,
-                                               kFrameParameters, kFrameParameters>(
-      new SmoothnessCost(1.0 / 120, 1.0 / 100, 1e-3, 320));
-  std::array<double, kFrameParameters> a = {300, 500, 0.1, 0.3, -0.2, 0.0, -0.3, -0.5, 0.1};
-  std::array<double, kFrameParameters> b = {302, 498, 0.12, 0.35, -0.25, 0.02, -0.28, -0.52, 0.12};
-  std::array<double, kFrameParameters> c = {305, 497, 0.11, 0.43, -0.33, 0.05, -0.26, -0.55, 0.15};
-  std::vector<double*> parameters = {a.data(), b.data(), c.data()};
-  EXPECT_TRUE(Probe(cost, parameters));
-  delete cost;
+// The scalar-block form used by the fit evaluates the same residuals with the same gradients.
+TEST(SideViewCosts, ScalarBlockFrameCostMatchesTheFrameCost) {
+  std::array<std::array<double, 3>, kModelPoints> observed;
+  for (int p = 0; p < kModelPoints; ++p) observed[p] = {300.0 + 7 * p, 500.0 - 11 * p, 0.8};
+  const SideViewFrameCost frame_cost(observed, 12.0, 1, 1);
+  auto* scalar = new SideViewFrameScalarCost::Function(new SideViewFrameScalarCost(frame_cost));
+  std::array<double, kFrameParameters> frame = {320, 480, 0.1, 0.3, -0.2, 0.05, -0.25, -0.6, 0.4};
+  std::array<double, kGlobalParameters> global = {160, 150, 20, 12, 60, 190, 0.95};
+  std::vector<double*> parameters;
+  for (double& x : frame) parameters.push_back(&x);
+  parameters.push_back(global.data());
+  EXPECT_TRUE(Probe(scalar, parameters));
+  std::array<double, SideViewFrameCost::kResiduals> expected, actual;
+  frame_cost(frame.data(), global.data(), expected.data());
+  ASSERT_TRUE(scalar->Evaluate(parameters.data(), actual.data(), nullptr));
+  for (int r = 0; r < SideViewFrameCost::kResiduals; ++r) EXPECT_DOUBLE_EQ(actual[r], expected[r]) << r;
+  delete scalar;
+}
+
+// The analytic smoothness prior: Jacobians against numeric differentiation, and the residual
+// against the second derivative of a known quadratic (exact for any time steps).
+TEST(SideViewCosts, SecondDifferenceCostIsTheScaledSecondDerivative) {
+  const double dt0 = 1.0 / 120, dt1 = 1.0 / 100, weight = 1e-3, unit = 320;
+  SecondDifferenceCost cost(dt0, dt1, weight, unit);
+  double a = 3.0, b = -1.0, c = 2.5;
+  EXPECT_TRUE(Probe(&cost, {&a, &b, &c}));
+  // x(t) = 5 t^2 + 2 t + 1 has x'' = 10 everywhere.
+  auto x = [](double t) { return 5 * t * t + 2 * t + 1; };
+  double x0 = x(-dt0), x1 = x(0), x2 = x(dt1);
+  const double* parameters[3] = {&x0, &x1, &x2};
+  double residual = 0;
+  ASSERT_TRUE(cost.Evaluate(parameters, &residual, nullptr));
+  EXPECT_NEAR(residual, std::sqrt(weight * 0.5 * (dt0 + dt1)) * 10 / unit, 1e-9);
 }
 
 TEST(SideViewCosts, PointsFollowTheSegmentLengths) {

@@ -15,6 +15,9 @@ def test_fit_leg_model_recovers_knee_flexion_and_swaps():
     knee = motion.knee_flexion_deg
     assert knee.shape == (240, 2)
     assert 90 < knee.max() < 140  # swing flexion of a runner
+    sd = motion.knee_flexion_sd_deg
+    assert sd.shape == (240, 2) and np.all(np.isfinite(sd)) and np.all(sd > 0)
+    assert np.median(sd) < 5.0
     swapped = np.array(result.truth["frames"]["swapped"])
     assert (np.array(motion.relabelled) == swapped).mean() >= 0.995
     lengths = motion.segment_lengths_px

@@ -70,6 +70,10 @@ struct FittedMotion {
   PoseSequence keypoints;
   // Per frame, per leg (0 = left, 1 = right), degrees.
   std::vector<std::array<double, 2>> knee_flexion_deg;  // 180 - hip-knee-ankle angle
+  // Its 1-sigma uncertainty (side view; NaN otherwise): from the fit's Gauss-Newton Hessian
+  // (marginal over the neighbouring frames, segment lengths held fixed) scaled by the residual
+  // variance. Larger where keypoints were missing, rejected or noisy.
+  std::vector<std::array<double, 2>> knee_flexion_sd_deg;
   std::vector<std::array<double, 2>> hip_flexion_deg;   // thigh ahead of the trunk line
   std::vector<std::array<double, 2>> shank_angle_deg;   // from vertical, + ankle ahead of knee
   std::vector<std::array<double, 2>> foot_angle_deg;    // sole vs horizontal, + toes up
