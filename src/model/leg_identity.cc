@@ -61,7 +61,19 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   }
 
   const double cap = std::pow(0.25 * leg_px, 2);
-  const double switch_price = 1e-3 * cap;
+  // Price of each exchanged frame, per second of exchanged labels: the detector's own labels are
+  // right most of the time (it sees which leg is which), so continuity alone must not flip a
+  // long stretch. At 30 fps a frame costs 0.1 cap: a short detector swap, whose start and end
+  // each break both tracks by up to several caps, is still undone, while a spurious flip where
+  // the legs cross (constant-velocity predictions of a fast swing foot are poor) is not
+  // carried on for the rest of the clip. Per second, not per frame, so that swaps of the same
+  // duration are judged alike at 30 and 240 fps.
+  std::vector<double> frame_s(n, 1.0 / 30);
+  for (int f = 1; f < n; ++f) {
+    frame_s[f] = std::clamp(poses->timestamps_s[f] - poses->timestamps_s[f - 1], 1e-4, 0.2);
+  }
+  if (n > 1) frame_s[0] = frame_s[1];
+  constexpr double kExchangePricePerSecond = 3.0;  // in caps
   // Cost of labelling frame f with state c, given states a (f-2) and b (f-1): each leg point
   // detected now is compared with the constant-velocity prediction of the track it would join.
   // A point counts only when both tracks can be predicted, so that both labellings are judged
@@ -83,7 +95,7 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
     return true;
   };
   auto cost = [&](int f, int a, int b, int c) {
-    double total = c == 1 ? switch_price : 0.0;
+    double total = c == 1 ? kExchangePricePerSecond * cap * frame_s[f] : 0.0;
     for (int k = 2; k < kNumLegPoints; k += 2) {  // knees to toes (hips coincide in side views)
       double px[2], py[2];
       if (!predict(f, k, a, b, &px[0], &py[0]) || !predict(f, k + 1, a, b, &px[1], &py[1])) continue;
@@ -102,7 +114,7 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   std::vector<std::array<double, 4>> dp(n);
   std::vector<std::array<int, 4>> back(n);
   for (int c = 0; c < 2; ++c) {
-    dp[0][c] = c == 1 ? switch_price : 0.0;  // b is meaningless at f = 0: use b = 0
+    dp[0][c] = c == 1 ? kExchangePricePerSecond * cap * frame_s[0] : 0.0;  // b is meaningless at f = 0: use b = 0
     dp[0][2 + c] = kInf;
   }
   for (int f = 1; f < n; ++f) {

@@ -75,15 +75,32 @@ void FitOptions::Check() const {
 View DetectView(const PoseSequence& input, double min_confidence) {
   const PoseSequence poses = ConvertLayout(input, KeypointLayout::kCanonical);
   const double leg_px = internal::EstimateLegLength(poses, min_confidence);
-  std::vector<double> separation;
+  std::vector<double> separation, ankle_offsets;
   for (int f = 0; f < poses.num_frames(); ++f) {
     const Keypoint& left = poses.at(f, 0);
     const Keypoint& right = poses.at(f, 1);
     if (left.confidence >= min_confidence && right.confidence >= min_confidence) {
       separation.push_back(right.x - left.x);
     }
+    for (int side = 0; side < 2; ++side) {
+      const Keypoint& hip = poses.at(f, side);
+      const Keypoint& ankle = poses.at(f, 4 + side);
+      if (hip.confidence >= min_confidence && ankle.confidence >= min_confidence) {
+        ankle_offsets.push_back(ankle.x - hip.x);
+      }
+    }
   }
   if (separation.empty() || leg_px <= 0) return View::kSide;
+  // Seen from the side the feet swing far ahead of and behind the hips (a range of about 0.8
+  // leg lengths over a stride); from behind or in front they stay under them (about 0.2). This
+  // decides first: a slightly oblique side camera shows the hips 0.1 leg apart, as far as a
+  // narrow runner's from behind.
+  if (ankle_offsets.size() >= 10) {
+    std::sort(ankle_offsets.begin(), ankle_offsets.end());
+    const std::size_t m = ankle_offsets.size();
+    const double spread = ankle_offsets[m * 9 / 10] - ankle_offsets[m / 10];
+    if (spread > 0.45 * leg_px) return View::kSide;
+  }
   const double median = Median(separation, 0.0);
   // Hip joints are about 0.2 leg lengths apart; seen from the side they nearly coincide.
   if (std::abs(median) < 0.08 * leg_px) return View::kSide;

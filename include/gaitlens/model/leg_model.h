@@ -14,8 +14,7 @@
 namespace gaitlens {
 
 struct FitOptions {
-  // The camera view of the clip; kAuto decides from the keypoints (hips a pelvis-width apart:
-  // rear or front, by which side the left hip is on; otherwise side).
+  // The camera view of the clip; kAuto decides from the keypoints (see DetectView).
   View view = View::kAuto;
   // Smoothness: weight of the squared second derivative of every per-frame variable, integrated
   // over time (so 30 and 240 fps clips get the same physical smoothness). Larger = smoother.
@@ -99,7 +98,9 @@ struct FittedMotion {
 // to fit (fewer than 10 frames, or no usable hip, knee and ankle), OptionError for bad options.
 FittedMotion FitLegModel(const PoseSequence& poses, const FitOptions& options = {});
 
-// The view the keypoints look like (side, rear or front); see FitOptions::view.
+// The view the keypoints look like (side, rear or front): side when the ankles swing far ahead
+// of and behind the hips (10th-90th percentile range of ankle x - hip x over 0.45 leg lengths),
+// else rear or front when the hips are a pelvis-width apart (see FitOptions::view).
 View DetectView(const PoseSequence& poses, double min_confidence = 0.05);
 
 }  // namespace gaitlens
