@@ -16,14 +16,18 @@ int main(int argc, char** argv) {
     options.camera.fps = argc > 2 ? std::atof(argv[2]) : 120.0;
     options.noise = gaitlens::synth::NoiseParams::Realistic();
     const gaitlens::synth::SynthResult clip = gaitlens::synth::Generate(options);
-    for (int run = 0; run < 3; ++run) {
-      const auto start = std::chrono::steady_clock::now();
-      const gaitlens::FittedMotion motion = gaitlens::FitLegModel(clip.poses);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::printf("%d frames fitted in %.3f s (%.0f frames/s; solver %s)\n",
-                  clip.poses.num_frames(), seconds, clip.poses.num_frames() / seconds,
-                  motion.summary.BriefReport().c_str());
+    for (double cycle_prior : {gaitlens::FitOptions().cycle_prior_deg, 0.0}) {
+      gaitlens::FitOptions fit;
+      fit.cycle_prior_deg = cycle_prior;
+      for (int run = 0; run < 3; ++run) {
+        const auto start = std::chrono::steady_clock::now();
+        const gaitlens::FittedMotion motion = gaitlens::FitLegModel(clip.poses, fit);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::printf("%d frames fitted in %.3f s (%.0f frames/s; cycle prior %s; solver %s)\n",
+                    clip.poses.num_frames(), seconds, clip.poses.num_frames() / seconds,
+                    cycle_prior > 0 ? "on" : "off", motion.summary.BriefReport().c_str());
+      }
     }
   } catch (const gaitlens::Error& e) {
     std::fprintf(stderr, "model_benchmark: %s\n", e.what());

@@ -31,6 +31,7 @@ void BindModel(py::module_& m) {
                     [](FitOptions& o, const std::string& v) { o.view = ViewFromString(v); })
       .def_readwrite("smoothness", &FitOptions::smoothness)
       .def_readwrite("robust_scale_leg", &FitOptions::robust_scale_leg)
+      .def_readwrite("cycle_prior_deg", &FitOptions::cycle_prior_deg)
       .def_readwrite("min_confidence", &FitOptions::min_confidence)
       .def_readwrite("resolve_swaps", &FitOptions::resolve_swaps)
       .def_readwrite("max_iterations", &FitOptions::max_iterations)
@@ -67,6 +68,7 @@ void BindModel(py::module_& m) {
       .def_property_readonly("trunk_lean_deg", [](const FittedMotion& f) {
         return py::array_t<double>(f.trunk_lean_deg.size(), f.trunk_lean_deg.data());
       })
+      .def_readonly("cycle_prior_applied", &FittedMotion::cycle_prior_applied)
       .def_property_readonly("relabelled", [](const FittedMotion& f) {
         return std::vector<bool>(f.relabelled.begin(), f.relabelled.end());
       })

@@ -110,6 +110,7 @@ class FitOptions:
     view: str
     smoothness: float
     robust_scale_leg: float
+    cycle_prior_deg: float
     min_confidence: float
     resolve_swaps: bool
     max_iterations: int

@@ -36,6 +36,7 @@ class Solver {
     num_residuals_ = 0;
     for (const auto& cost : p_.frame_costs) num_residuals_ += cost->num_residuals();
     num_residuals_ += N * std::max(0, n_ - 2);
+    for (double w : p_.anchor_weights) num_residuals_ += w > 0 ? 1 : 0;
   }
 
   BandedSolution Run(FitSummary* summary, const std::vector<std::array<int, 2>>& pairs) {
@@ -155,6 +156,18 @@ class Solver {
       for (int t = 0; t < threads; ++t) {
         C_ += Cs[t];
         gg_ += ggs[t];
+      }
+    }
+    // Unary anchors.
+    if (!p_.anchor_weights.empty()) {
+      for (int k = 0; k < n_ * N; ++k) {
+        const double w = p_.anchor_weights[k];
+        if (w <= 0) continue;
+        const double d = frames[k] - p_.anchor_values[k];
+        cost += 0.5 * w * d * d;
+        if (!jacobians) continue;
+        H0_[k / N](k % N, k % N) += w;
+        gx_[k / N](k % N) += w * d;
       }
     }
     // Second-difference priors: linear, so their Jacobian is the coefficients.
@@ -344,7 +357,10 @@ BandedSolution SolveBanded(const BandedSolverOptions& options, BandedProblem* pr
   GAITLENS_CHECK_INPUT(n >= 1 && static_cast<int>(problem->frames.size()) == n * N &&
                            static_cast<int>(problem->globals.size()) == problem->global_size &&
                            static_cast<int>(problem->frame_costs.size()) == n &&
-                           static_cast<int>(problem->smoothness.size()) == n * N,
+                           static_cast<int>(problem->smoothness.size()) == n * N &&
+                           (problem->anchor_weights.empty() ||
+                            (static_cast<int>(problem->anchor_weights.size()) == n * N &&
+                             problem->anchor_values.size() == problem->anchor_weights.size())),
                        AnalysisError, "banded solver: inconsistent problem sizes");
   if (N == 9) return Solver<9>(options, problem).Run(summary, pairs);
   if (N == 12) return Solver<12>(options, problem).Run(summary, pairs);

@@ -1,6 +1,7 @@
 // A Levenberg-Marquardt solver for the leg model's time-series least squares (private).
 //
 //   cost = 1/2 sum_f |r_f(x_f, g)|^2 + 1/2 sum_{f,i} (a x_{f-1,i} + b x_{f,i} + c x_{f+1,i})^2
+//          [+ 1/2 sum_{f,i} w_{f,i} (x_{f,i} - m_{f,i})^2]
 //
 // with per-frame variables x_f (N each) and a few globals g shared by all frames. The frame
 // residuals are Ceres cost functions (autodiff functors, checked with ceres::GradientChecker);
@@ -33,6 +34,9 @@ struct BandedProblem {
   // Prior coefficients {a, b, c} of variable i at interior frame f in smoothness[f * N + i];
   // entries of the first and last frame are ignored.
   std::vector<std::array<double, 3>> smoothness;
+  // Optional unary priors 1/2 anchor_weights[k] (frames[k] - anchor_values[k])^2 on frame
+  // variables (size num_frames * N, weight 0 = none), e.g. the gait-cycle prior.
+  std::vector<double> anchor_values, anchor_weights;
   // Box bounds, per frame variable (the same for every frame; size N) and per global (size G).
   // Empty = unbounded. A step that leaves the box is projected back onto it.
   std::vector<double> frame_lower, frame_upper, global_lower, global_upper;

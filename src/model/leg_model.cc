@@ -10,6 +10,7 @@
 
 #include "gaitlens/core/error.h"
 #include "model/banded_solver.h"
+#include "model/cycle_prior.h"
 #include "model/fit_util.h"
 #include "model/frontal_fit.h"
 #include "model/leg_identity.h"
@@ -68,6 +69,8 @@ void FitOptions::Check() const {
                        "FitOptions.min_confidence must be in [0, 1), got ", min_confidence);
   GAITLENS_CHECK_INPUT(max_iterations >= 1 && max_iterations <= 10000, OptionError,
                        "FitOptions.max_iterations must be in [1, 10000], got ", max_iterations);
+  GAITLENS_CHECK_INPUT(std::isfinite(cycle_prior_deg) && cycle_prior_deg >= 0 && cycle_prior_deg <= 90,
+                       OptionError, "FitOptions.cycle_prior_deg must be in [0, 90], got ", cycle_prior_deg);
   GAITLENS_CHECK_INPUT(num_threads >= 1 && num_threads <= 64, OptionError,
                        "FitOptions.num_threads must be in [1, 64], got ", num_threads);
 }
@@ -277,9 +280,72 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   problem.global_upper[6] = 1.05;
 
   // Per-frame variances of thigh and shank angles and their covariances, for the knee angle's
-  // uncertainty.
-  const internal::BandedSolution solution =
-      internal::SolveLegProblem(options, &problem, &motion.summary, {{{3, 4}}, {{6, 7}}});
+  // uncertainty (computed in the last solve).
+  const std::vector<std::array<int, 2>> knee_pairs = {{{3, 4}}, {{6, 7}}};
+  const bool cycle_prior = options.cycle_prior_deg > 0;
+  internal::BandedSolution solution =
+      internal::SolveLegProblem(options, &problem, &motion.summary,
+                                cycle_prior ? std::vector<std::array<int, 2>>{} : knee_pairs);
+  if (cycle_prior) {
+    // Two rounds: cycle templates from the current fit, then a warm-started refit with every
+    // angle anchored softly to its template. The anchors' weight is the keypoint noise seen in
+    // the fit over the allowed stride-to-stride deviation (in the cost's units of the robust
+    // scale), so clean keypoints are barely pulled and noisy ones are averaged over strides.
+    motion.cycle_prior_applied = false;
+    for (int round = 0; round < 2; ++round) {
+      std::vector<double> errors;
+      for (int f = 0; f < n; ++f) {
+        std::array<std::array<double, 2>, internal::kModelPoints> points;
+        internal::SideViewPoints(problem.frames.data() + f * N, problem.globals.data(), motion.direction,
+                                 motion.near_leg, &points);
+        for (int p = 0; p < internal::kModelPoints; ++p) {
+          if (observed[f][p][2] <= 0) continue;
+          errors.push_back(std::abs(points[p][0] - observed[f][p][0]));
+          errors.push_back(std::abs(points[p][1] - observed[f][p][1]));
+        }
+      }
+      const double sigma_px = std::max(0.5, 1.4826 * Median(errors, robust_px));  // MAD
+      const double sigma_rad = options.cycle_prior_deg * kPi / 180;
+      const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
+      std::array<std::vector<double>, 2> events;
+      for (int side = 0; side < 2; ++side) {
+        std::vector<double> thigh(n);
+        for (int f = 0; f < n; ++f) thigh[f] = motion.direction * problem.frames[f * N + 3 + 3 * side];
+        events[side] = internal::StrideEvents(poses.timestamps_s, thigh);
+      }
+      if (events[0].empty() || events[1].empty()) break;
+      problem.anchor_values.assign(static_cast<std::size_t>(n) * N, 0.0);
+      problem.anchor_weights.assign(static_cast<std::size_t>(n) * N, 0.0);
+      // Per leg thigh and shank on that leg's strides; the trunk on the near leg's. Not the sole:
+      // a foot fitted heel-for-toe in a few strides (seen facing image-left) would pull the
+      // others to the wrong half-turn.
+      for (int i : {2, 3, 4, 6, 7}) {
+        const int side = i == 2 ? motion.near_leg : (i - 3) / 3;
+        std::vector<double> values(n);
+        for (int f = 0; f < n; ++f) values[f] = problem.frames[f * N + i];
+        const std::vector<double> templ = internal::CycleTemplate(poses.timestamps_s, values, events[side], 2, 2 * kPi);
+        for (int f = 0; f < n; ++f) {
+          if (std::isnan(templ[f])) continue;
+          problem.anchor_values[f * N + i] = templ[f];
+          problem.anchor_weights[f * N + i] = weight;
+        }
+      }
+      motion.cycle_prior_applied = true;
+      const bool last = round == 1;
+      FitSummary refit;
+      solution = internal::SolveLegProblem(options, &problem, &refit,
+                                           last ? knee_pairs : std::vector<std::array<int, 2>>{});
+      motion.summary.iterations += refit.iterations;
+      motion.summary.final_cost = refit.final_cost;
+      motion.summary.termination = refit.termination;
+      motion.summary.solve_seconds += refit.solve_seconds;
+      motion.summary.num_residuals = refit.num_residuals;
+    }
+    if (solution.variances.empty()) {
+      FitSummary again;
+      solution = internal::SolveLegProblem(options, &problem, &again, knee_pairs);
+    }
+  }
   for (int f = 0; f < n; ++f) std::copy_n(problem.frames.begin() + f * N, N, frames[f].begin());
   std::copy(problem.globals.begin(), problem.globals.end(), global.begin());
   const bool solved = motion.summary.termination != "FAILURE" &&

@@ -110,21 +110,27 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
             << s.sd_visible << " deg; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
   EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
-  // Regression floors at what the model achieves today (measured values in the issue notes and
-  // docs/leg_model.md). The issue's target for the harsh case is 2 degrees, met so far only at
-  // 240 fps; these floors must only ever be tightened.
-  const double angle_floor = c.noise == "clean" ? 1.0 : c.noise == "realistic" ? 2.5 : 3.8;
+  // Regression floors at what the model achieves today (measured values in docs/leg_model.md);
+  // they must only ever be tightened. The issue's 2-degree target for the harsh case is met at
+  // 120 and 240 fps (checked below), not yet at 30 and 60 fps.
+  const double angle_floor = c.noise == "clean" ? 1.0 : c.noise == "realistic" ? 2.3 : 3.3;
+  if (c.fps >= 120) {
+    EXPECT_LE(s.knee_rmse, 2.0);
+    EXPECT_LE(s.hip_rmse, 2.0);
+    EXPECT_LE(s.shank_rmse, 2.0);
+  }
   EXPECT_LE(s.knee_rmse, angle_floor);
   EXPECT_LE(s.hip_rmse, angle_floor);
   EXPECT_LE(s.shank_rmse, angle_floor);
   EXPECT_GE(s.label_accuracy, 0.995);
   EXPECT_LE(s.gap_error_leg, 0.04);
-  // The knee uncertainty is noise-driven: under noise most errors are within 2 sd (78-94 %
-  // measured; 95 % would be perfect calibration), and it grows where the far leg was hidden.
-  // On clean keypoints the error is the model's own bias, which no sd covers.
+  // The knee uncertainty is noise-driven: under noise most errors are within 2 sd (95 % would
+  // be perfect calibration), and it grows where the far leg was hidden (less than without the
+  // cycle prior, which also informs a hidden leg). On clean keypoints the error is the model's
+  // own bias, which no sd covers.
   if (c.noise != "clean") {
     EXPECT_GE(s.within_2sd, 0.75);
-    EXPECT_GT(s.sd_occluded, 1.5 * s.sd_visible);
+    EXPECT_GT(s.sd_occluded, 1.2 * s.sd_visible);
   }
 }
 

@@ -18,6 +18,7 @@ def test_fit_leg_model_recovers_knee_flexion_and_swaps():
     sd = motion.knee_flexion_sd_deg
     assert sd.shape == (240, 2) and np.all(np.isfinite(sd)) and np.all(sd > 0)
     assert np.median(sd) < 5.0
+    assert motion.cycle_prior_applied
     swapped = np.array(result.truth["frames"]["swapped"])
     assert (np.array(motion.relabelled) == swapped).mean() >= 0.995
     lengths = motion.segment_lengths_px
@@ -28,6 +29,10 @@ def test_fit_options_are_checked():
     options = gaitlens.FitOptions()
     options.smoothness = -1
     with pytest.raises(gaitlens.OptionError, match="smoothness"):
+        options.check()
+    options = gaitlens.FitOptions()
+    options.cycle_prior_deg = -3
+    with pytest.raises(gaitlens.OptionError, match="cycle_prior_deg"):
         options.check()
     few = gaitlens.PoseSequence(np.zeros((5, 17, 3)), fps=30, layout="coco17")
     with pytest.raises(gaitlens.AnalysisError):

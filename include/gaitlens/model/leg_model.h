@@ -25,6 +25,11 @@ struct FitOptions {
   double robust_scale_leg = 0.03;
   // Keypoints below this confidence are ignored. In [0, 1).
   double min_confidence = 0.05;
+  // Gait-cycle prior (side view): each joint angle is pulled towards the same leg's angle at the
+  // same phase of the two strides before and after, allowing this much stride-to-stride
+  // deviation (degrees, 1 sigma). It averages keypoint noise over strides; a smaller value
+  // pulls harder (and shrinks real stride-to-stride variability more). 0 = off. In [0, 90].
+  double cycle_prior_deg = 5.0;
   // Resolve left/right label swaps (and merged knees) before fitting.
   bool resolve_swaps = true;
   // Ceres iteration limit and number of threads.
@@ -78,6 +83,8 @@ struct FittedMotion {
   std::vector<std::array<double, 2>> foot_angle_deg;    // sole vs horizontal, + toes up
   std::vector<double> trunk_lean_deg;                   // + leaning forward
   SegmentLengths lengths;
+  // Whether the gait-cycle prior was used (periodic running found; see FitOptions).
+  bool cycle_prior_applied = false;
   // Frames whose left/right leg labels were exchanged before fitting.
   std::vector<bool> relabelled;
   // Frames where both knees were reported on one knee (both knee detections ignored).
