@@ -29,6 +29,10 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
 std::vector<double> CycleTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours = 2, double wrap = 0);
 
+// The keypoint noise (px, 1 sigma per coordinate) from the absolute x and y errors of a fit: their
+// median absolute deviation about zero times 1.4826, at least 0.5 px; `fallback` when empty.
+double NoiseFromAbsoluteErrors(std::vector<double> errors, double fallback);
+
 }  // namespace gaitlens::internal
 
 #endif  // GAITLENS_SRC_MODEL_CYCLE_PRIOR_H_

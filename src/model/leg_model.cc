@@ -304,7 +304,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           errors.push_back(std::abs(points[p][1] - observed[f][p][1]));
         }
       }
-      const double sigma_px = std::max(0.5, 1.4826 * Median(errors, robust_px));  // MAD
+      const double sigma_px = internal::NoiseFromAbsoluteErrors(std::move(errors), robust_px);
       const double sigma_rad = options.cycle_prior_deg * kPi / 180;
       const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
       std::array<std::vector<double>, 2> events;

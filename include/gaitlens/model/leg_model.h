@@ -25,7 +25,8 @@ struct FitOptions {
   double robust_scale_leg = 0.03;
   // Keypoints below this confidence are ignored. In [0, 1).
   double min_confidence = 0.05;
-  // Gait-cycle prior (side view): each joint angle is pulled towards the same leg's angle at the
+  // Gait-cycle prior: each joint angle (side view) or knee and ankle position (rear/front, with
+  // 0.3 leg lengths x this angle as the allowed deviation) is pulled towards the same leg's at the
   // same phase of the two strides before and after, allowing this much stride-to-stride
   // deviation (degrees, 1 sigma). It averages keypoint noise over strides; a smaller value
   // pulls harder (and shrinks real stride-to-stride variability more). 0 = off. In [0, 90].
