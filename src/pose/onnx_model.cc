@@ -221,53 +221,56 @@ OnnxNode ParseNode(std::string_view bytes, const std::string& source) {
   return n;
 }
 
-// ValueInfoProto -> name, TypeProto.tensor_type.{elem_type, shape.dim[].dim_value}.
-OnnxValueInfo ParseValueInfo(std::string_view bytes, const std::string& source) {
-  OnnxValueInfo v;
-  WireReader r(bytes, source, "ValueInfoProto");
+// Calls handle(field, wire_type, reader) for every field of a message; a handler that returns
+// false leaves the field unread and it is skipped.
+template <typename Handler>
+void ForEachField(std::string_view bytes, const std::string& source, const char* message,
+                  Handler&& handle) {
+  WireReader r(bytes, source, message);
   uint32_t field;
   int wt;
   while (r.Next(&field, &wt)) {
+    if (!handle(field, wt, r)) r.Skip(wt);
+  }
+}
+
+// ValueInfoProto -> name, TypeProto.tensor_type.{elem_type, shape.dim[].dim_value}.
+OnnxValueInfo ParseValueInfo(std::string_view bytes, const std::string& source) {
+  OnnxValueInfo v;
+  auto dimension = [&](uint32_t field, int wt, WireReader& r) {
+    if (field != 1 || wt != kLengthDelimited) return false;
+    int64_t value = -1;  // symbolic (dim_param) or unknown
+    ForEachField(r.Bytes(), source, "TensorShapeProto.Dimension", [&](uint32_t f, int w, WireReader& d) {
+      if (f != 1 || w != kVarint) return false;
+      value = static_cast<int64_t>(d.Varint());
+      return true;
+    });
+    v.dims.push_back(value);
+    return true;
+  };
+  auto tensor_type = [&](uint32_t field, int wt, WireReader& r) {
+    if (field == 1 && wt == kVarint) {
+      v.elem_type = static_cast<int32_t>(r.Varint());
+      return true;
+    }
+    if (field != 2 || wt != kLengthDelimited) return false;
+    ForEachField(r.Bytes(), source, "TensorShapeProto", dimension);
+    return true;
+  };
+  auto type = [&](uint32_t field, int wt, WireReader& r) {
+    if (field != 1 || wt != kLengthDelimited) return false;
+    ForEachField(r.Bytes(), source, "TypeProto.Tensor", tensor_type);
+    return true;
+  };
+  ForEachField(bytes, source, "ValueInfoProto", [&](uint32_t field, int wt, WireReader& r) {
     if (field == 1 && wt == kLengthDelimited) {
       v.name = std::string(r.Bytes());
-    } else if (field == 2 && wt == kLengthDelimited) {
-      WireReader type(r.Bytes(), source, "TypeProto");
-      while (type.Next(&field, &wt)) {
-        if (field != 1 || wt != kLengthDelimited) {
-          type.Skip(wt);
-          continue;
-        }
-        WireReader tensor(type.Bytes(), source, "TypeProto.Tensor");
-        while (tensor.Next(&field, &wt)) {
-          if (field == 1 && wt == kVarint) {
-            v.elem_type = static_cast<int32_t>(tensor.Varint());
-          } else if (field == 2 && wt == kLengthDelimited) {
-            WireReader shape(tensor.Bytes(), source, "TensorShapeProto");
-            while (shape.Next(&field, &wt)) {
-              if (field != 1 || wt != kLengthDelimited) {
-                shape.Skip(wt);
-                continue;
-              }
-              WireReader dim(shape.Bytes(), source, "TensorShapeProto.Dimension");
-              int64_t value = -1;
-              while (dim.Next(&field, &wt)) {
-                if (field == 1 && wt == kVarint) {
-                  value = static_cast<int64_t>(dim.Varint());
-                } else {
-                  dim.Skip(wt);
-                }
-              }
-              v.dims.push_back(value);
-            }
-          } else {
-            tensor.Skip(wt);
-          }
-        }
-      }
-    } else {
-      r.Skip(wt);
+      return true;
     }
-  }
+    if (field != 2 || wt != kLengthDelimited) return false;
+    ForEachField(r.Bytes(), source, "TypeProto", type);
+    return true;
+  });
   return v;
 }
 
@@ -307,36 +310,33 @@ int64_t OnnxTensor::NumElements() const {
   return n;
 }
 
-int64_t OnnxNode::Int(const std::string& key, int64_t fallback) const {
+const OnnxAttribute* OnnxNode::Find(const std::string& key, OnnxAttribute::Type type,
+                                    const char* type_name) const {
   const auto it = attributes.find(key);
-  if (it == attributes.end()) return fallback;
-  GAITLENS_CHECK_INPUT(it->second.type == OnnxAttribute::Type::kInt, FormatError, Excerpt(op_type), " node '",
-                       Excerpt(name), "': attribute ", Excerpt(key), " is not an integer");
-  return it->second.i;
+  if (it == attributes.end()) return nullptr;
+  GAITLENS_CHECK_INPUT(it->second.type == type, FormatError, Excerpt(op_type), " node '",
+                       Excerpt(name), "': attribute ", Excerpt(key), " is not ", type_name);
+  return &it->second;
+}
+
+int64_t OnnxNode::Int(const std::string& key, int64_t fallback) const {
+  const OnnxAttribute* a = Find(key, OnnxAttribute::Type::kInt, "an integer");
+  return a != nullptr ? a->i : fallback;
 }
 
 float OnnxNode::Float(const std::string& key, float fallback) const {
-  const auto it = attributes.find(key);
-  if (it == attributes.end()) return fallback;
-  GAITLENS_CHECK_INPUT(it->second.type == OnnxAttribute::Type::kFloat, FormatError, Excerpt(op_type), " node '",
-                       Excerpt(name), "': attribute ", Excerpt(key), " is not a float");
-  return it->second.f;
+  const OnnxAttribute* a = Find(key, OnnxAttribute::Type::kFloat, "a float");
+  return a != nullptr ? a->f : fallback;
 }
 
 std::string OnnxNode::String(const std::string& key, const std::string& fallback) const {
-  const auto it = attributes.find(key);
-  if (it == attributes.end()) return fallback;
-  GAITLENS_CHECK_INPUT(it->second.type == OnnxAttribute::Type::kString, FormatError, Excerpt(op_type),
-                       " node '", Excerpt(name), "': attribute ", Excerpt(key), " is not a string");
-  return it->second.s;
+  const OnnxAttribute* a = Find(key, OnnxAttribute::Type::kString, "a string");
+  return a != nullptr ? a->s : fallback;
 }
 
 std::vector<int64_t> OnnxNode::Ints(const std::string& key, std::vector<int64_t> fallback) const {
-  const auto it = attributes.find(key);
-  if (it == attributes.end()) return fallback;
-  GAITLENS_CHECK_INPUT(it->second.type == OnnxAttribute::Type::kInts, FormatError, Excerpt(op_type), " node '",
-                       Excerpt(name), "': attribute ", Excerpt(key), " is not a list of integers");
-  return it->second.ints;
+  const OnnxAttribute* a = Find(key, OnnxAttribute::Type::kInts, "a list of integers");
+  return a != nullptr ? a->ints : fallback;
 }
 
 OnnxModel ParseOnnxModel(std::string_view bytes, const std::string& source) {

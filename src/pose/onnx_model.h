@@ -38,6 +38,10 @@ struct OnnxNode {
   float Float(const std::string& key, float fallback) const;
   std::string String(const std::string& key, const std::string& fallback) const;
   std::vector<int64_t> Ints(const std::string& key, std::vector<int64_t> fallback) const;
+
+ private:
+  // The attribute called key, nullptr when absent; FormatError when it is not of `type`.
+  const OnnxAttribute* Find(const std::string& key, OnnxAttribute::Type type, const char* type_name) const;
 };
 
 // A constant tensor. Only float32 (ONNX data type 1) keeps its values; others keep dims and

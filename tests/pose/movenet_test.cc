@@ -16,6 +16,7 @@
 #include "gaitlens/io/video_reader.h"
 #include "gaitlens/pose/detector.h"
 #include "gaitlens/pose/models.h"
+#include "movenet_reference.h"
 #include "test_util.h"
 
 namespace gaitlens {
@@ -27,19 +28,15 @@ class MoveNetModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(MoveNetModels, ConversionMatchesTheTfjsReference) {
   const ModelInfo info = ResolveModel(GetParam());  // fails with the install command if missing
-  std::ifstream in(std::string(GAITLENS_SOURCE_DIR) + "/tests/pose/data/" +
-                   (GetParam() == "movenet-lightning" ? "movenet_lightning" : "movenet_thunder") +
-                   "_reference.json");
-  const nlohmann::json reference = nlohmann::json::parse(in);
+  const nlohmann::json reference = test::MoveNetReference(GetParam());
   const int size = reference["input"]["height"];
   ASSERT_EQ(size, info.input_size);
-  // input[0][c][y][x] = (x*3 + y*5 + c*7) % 256, RGB planes.
   const int dims[4] = {1, 3, size, size};
   cv::Mat blob(4, dims, CV_32F);
   float* data = blob.ptr<float>();
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < size; ++y) {
-      for (int x = 0; x < size; ++x) data[(c * size + y) * size + x] = (x * 3 + y * 5 + c * 7) % 256;
+      for (int x = 0; x < size; ++x) data[(c * size + y) * size + x] = test::MoveNetReferenceInput(c, y, x);
     }
   }
   cv::dnn::Net net = cv::dnn::readNetFromONNX(info.path);

@@ -18,6 +18,7 @@
 #include "gaitlens/pose/models.h"
 #include "pose/onnx_model.h"
 #include "pose/xnn_network.h"
+#include "movenet_reference.h"
 #include "test_util.h"
 
 namespace gaitlens::internal {
@@ -136,20 +137,16 @@ class XnnMoveNet : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(XnnMoveNet, MatchesTheTfjsReferenceAndOpenCv) {
   const ModelInfo info = ResolveModel(GetParam());  // fails with the install command if missing
-  std::ifstream file(std::string(GAITLENS_SOURCE_DIR) + "/tests/pose/data/" +
-                     (GetParam() == "movenet-lightning" ? "movenet_lightning" : "movenet_thunder") +
-                     "_reference.json");
-  const nlohmann::json reference = nlohmann::json::parse(file);
+  const nlohmann::json reference = test::MoveNetReference(GetParam());
   const int size = reference["input"]["height"];
   XnnNetwork xnn(ReadOnnxModel(info.path), info.path, 2);
   ASSERT_EQ(xnn.input().height, size);
   ASSERT_EQ(xnn.input().channels, 3);
-  // input[0][c][y][x] = (x*3 + y*5 + c*7) % 256
   std::vector<float> nchw(3 * size * size);
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < size; ++y) {
       for (int x = 0; x < size; ++x) {
-        const float v = static_cast<float>((x * 3 + y * 5 + c * 7) % 256);
+        const float v = test::MoveNetReferenceInput(c, y, x);
         nchw[(c * size + y) * size + x] = v;
         xnn.input().data[(y * size + x) * 3 + c] = v;
       }
