@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <utility>
 
 namespace gaitlens::internal {
 
@@ -135,11 +134,6 @@ std::vector<double> CycleTemplate(const std::vector<double>& times_s, const std:
     if (count >= 2) out[f] = sum / count;
   }
   return out;
-}
-
-double NoiseFromAbsoluteErrors(std::vector<double> errors, double fallback) {
-  if (errors.empty()) return fallback;
-  return std::max(0.5, 1.4826 * Median(std::move(errors)));
 }
 
 }  // namespace gaitlens::internal

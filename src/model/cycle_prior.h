@@ -5,6 +5,10 @@
 #ifndef GAITLENS_SRC_MODEL_CYCLE_PRIOR_H_
 #define GAITLENS_SRC_MODEL_CYCLE_PRIOR_H_
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
 #include <vector>
 
 namespace gaitlens::internal {
@@ -29,9 +33,28 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
 std::vector<double> CycleTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours = 2, double wrap = 0);
 
-// The keypoint noise (px, 1 sigma per coordinate) from the absolute x and y errors of a fit: their
-// median absolute deviation about zero times 1.4826, at least 0.5 px; `fallback` when empty.
-double NoiseFromAbsoluteErrors(std::vector<double> errors, double fallback);
+// The detector's frame-to-frame jitter (px, 1 sigma per coordinate) from the observed keypoints
+// themselves: second differences x[f+1] - 2 x[f] + x[f-1] of points seen in three consecutive
+// frames have 6 sigma^2 variance for white jitter; their median absolute value (x 1.4826) over all
+// points and coordinates, / sqrt(6). Unlike the fit's residuals it does not count the model's own
+// mismatch as noise, so smooth real keypoints give a small value. At least 0.5 px; `fallback`
+// with fewer than 20 triples. observed[f][k] = {x, y, confidence (<= 0: not seen)}.
+template <std::size_t K>
+double KeypointJitterPx(const std::vector<std::array<std::array<double, 3>, K>>& observed, double fallback) {
+  std::vector<double> d;
+  for (std::size_t f = 1; f + 1 < observed.size(); ++f) {
+    for (std::size_t k = 0; k < K; ++k) {
+      const auto& a = observed[f - 1][k];
+      const auto& b = observed[f][k];
+      const auto& c = observed[f + 1][k];
+      if (a[2] <= 0 || b[2] <= 0 || c[2] <= 0) continue;
+      for (int i = 0; i < 2; ++i) d.push_back(std::abs(c[i] - 2 * b[i] + a[i]));
+    }
+  }
+  if (d.size() < 20) return fallback;
+  std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+  return std::max(0.5, 1.4826 * d[d.size() / 2] / std::sqrt(6.0));
+}
 
 }  // namespace gaitlens::internal
 

@@ -105,19 +105,9 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
   const int n = problem->num_frames;
   const double sigma_rad = options.cycle_prior_deg * kPi / 180;
   bool applied = false;
+  const double sigma_px = KeypointJitterPx(observed, robust_px);
   for (int round = 0; round < 2; ++round) {
     const double* x = problem->frames.data();
-    std::vector<double> errors;
-    for (int f = 0; f < n; ++f) {
-      std::array<std::array<double, 2>, kPoints> points;
-      FrontalPoints(x + f * kParameters, sign, &points);
-      for (int k = 0; k < kPoints; ++k) {
-        if (observed[f][k][2] <= 0) continue;
-        errors.push_back(std::abs(points[k][0] - observed[f][k][0]));
-        errors.push_back(std::abs(points[k][1] - observed[f][k][1]));
-      }
-    }
-    const double sigma_px = NoiseFromAbsoluteErrors(errors, robust_px);
     std::array<std::vector<double>, 2> events;
     for (int side = 0; side < 2; ++side) {
       std::vector<double> lift(n);

@@ -288,23 +288,12 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                                 cycle_prior ? std::vector<std::array<int, 2>>{} : knee_pairs);
   if (cycle_prior) {
     // Two rounds: cycle templates from the current fit, then a warm-started refit with every
-    // angle anchored softly to its template. The anchors' weight is the keypoint noise seen in
-    // the fit over the allowed stride-to-stride deviation (in the cost's units of the robust
-    // scale), so clean keypoints are barely pulled and noisy ones are averaged over strides.
+    // angle anchored softly to its template. The anchors' weight is the keypoints' own jitter
+    // over the allowed stride-to-stride deviation (in the cost's units of the robust scale), so
+    // smooth keypoints are barely pulled and jittery ones are averaged over strides.
     motion.cycle_prior_applied = false;
+    const double sigma_px = internal::KeypointJitterPx(observed, robust_px);
     for (int round = 0; round < 2; ++round) {
-      std::vector<double> errors;
-      for (int f = 0; f < n; ++f) {
-        std::array<std::array<double, 2>, internal::kModelPoints> points;
-        internal::SideViewPoints(problem.frames.data() + f * N, problem.globals.data(), motion.direction,
-                                 motion.near_leg, &points);
-        for (int p = 0; p < internal::kModelPoints; ++p) {
-          if (observed[f][p][2] <= 0) continue;
-          errors.push_back(std::abs(points[p][0] - observed[f][p][0]));
-          errors.push_back(std::abs(points[p][1] - observed[f][p][1]));
-        }
-      }
-      const double sigma_px = internal::NoiseFromAbsoluteErrors(std::move(errors), robust_px);
       const double sigma_rad = options.cycle_prior_deg * kPi / 180;
       const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
       std::array<std::vector<double>, 2> events;
