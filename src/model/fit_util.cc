@@ -57,6 +57,14 @@ BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem
   return SolveBanded(solver, problem, summary, variance_pairs);
 }
 
+void AddRefit(const FitSummary& refit, FitSummary* summary) {
+  summary->iterations += refit.iterations;
+  summary->final_cost = refit.final_cost;
+  summary->termination = refit.termination;
+  summary->solve_seconds += refit.solve_seconds;
+  summary->num_residuals = refit.num_residuals;
+}
+
 void InterpolateGaps(std::vector<double>* values, double fallback) {
   const int n = static_cast<int>(values->size());
   int previous = -1;

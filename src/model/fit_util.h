@@ -57,6 +57,10 @@ std::vector<std::array<double, 3>> SmoothnessCoefficients(const std::vector<doub
 BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem, FitSummary* summary,
                                const std::vector<std::array<int, 2>>& variance_pairs = {});
 
+// Folds a warm-started refit into the summary of the solve it continued: iterations and time add
+// up, the final cost, termination and residual count are the refit's.
+void AddRefit(const FitSummary& refit, FitSummary* summary);
+
 // Fills NaN entries by linear interpolation between valid neighbours, constant beyond the ends;
 // `fallback` everywhere when nothing is valid.
 void InterpolateGaps(std::vector<double>* values, double fallback);

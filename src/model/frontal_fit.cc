@@ -142,11 +142,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     applied = true;
     FitSummary refit;
     SolveLegProblem(options, problem, &refit);
-    summary->iterations += refit.iterations;
-    summary->final_cost = refit.final_cost;
-    summary->termination = refit.termination;
-    summary->solve_seconds += refit.solve_seconds;
-    summary->num_residuals = refit.num_residuals;
+    AddRefit(refit, summary);
   }
   return applied;
 }

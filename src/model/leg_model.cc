@@ -324,11 +324,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       FitSummary refit;
       solution = internal::SolveLegProblem(options, &problem, &refit,
                                            last ? knee_pairs : std::vector<std::array<int, 2>>{});
-      motion.summary.iterations += refit.iterations;
-      motion.summary.final_cost = refit.final_cost;
-      motion.summary.termination = refit.termination;
-      motion.summary.solve_seconds += refit.solve_seconds;
-      motion.summary.num_residuals = refit.num_residuals;
+      internal::AddRefit(refit, &motion.summary);
     }
     if (solution.variances.empty()) {
       FitSummary again;

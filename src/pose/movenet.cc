@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -140,6 +141,11 @@ bool CropAroundRunner(const std::vector<Keypoint>& keypoints, double min_confide
   return true;
 }
 
+// The four CenterNet heads the converted graph exposes, in MoveNetHeads order, with their
+// channel counts.
+constexpr const char* kHeadNames[4] = {"heatmaps", "centers", "regression", "offsets"};
+constexpr int kHeadChannels[4] = {17, 1, 34, 34};
+
 class MoveNetDetector final : public PoseDetector {
  public:
   explicit MoveNetDetector(const MoveNetOptions& options) : options_(options) {
@@ -213,12 +219,10 @@ class MoveNetDetector final : public PoseDetector {
                          FormatError, path, ": expected a ", input_size_, "x", input_size_,
                          " RGB input, the model has ", in.channels, "x", in.height, "x", in.width);
     const int grid = input_size_ / 4;
-    const char* names[4] = {"heatmaps", "centers", "regression", "offsets"};
-    const int channels[4] = {17, 1, 34, 34};
     for (int i = 0; i < 4; ++i) {
-      const internal::XnnNetwork::Tensor& out = xnn_->output(names[i]);
-      GAITLENS_CHECK_INPUT(out.channels == channels[i] && out.height == grid && out.width == grid,
-                           FormatError, path, ": unexpected MoveNet output shape of ", names[i]);
+      const internal::XnnNetwork::Tensor& out = xnn_->output(kHeadNames[i]);
+      GAITLENS_CHECK_INPUT(out.channels == kHeadChannels[i] && out.height == grid && out.width == grid,
+                           FormatError, path, ": unexpected MoveNet output shape of ", kHeadNames[i]);
     }
   }
 
@@ -228,12 +232,11 @@ class MoveNetDetector final : public PoseDetector {
                                                 false, CV_32F);
     net_.setInput(blob);
     std::vector<cv::Mat> outputs;
-    net_.forward(outputs, std::vector<cv::String>{"heatmaps", "centers", "regression", "offsets"});
+    net_.forward(outputs, std::vector<cv::String>(std::begin(kHeadNames), std::end(kHeadNames)));
     const int grid = size / 4;
-    const int channels[4] = {17, 1, 34, 34};
     for (int i = 0; i < 4; ++i) {
       const cv::Mat& output = outputs[i];
-      GAITLENS_CHECK_INPUT(output.dims == 4 && output.size[1] == channels[i] &&
+      GAITLENS_CHECK_INPUT(output.dims == 4 && output.size[1] == kHeadChannels[i] &&
                                output.size[2] == grid && output.size[3] == grid,
                            FormatError, name_, ": unexpected MoveNet output shape");
     }
@@ -254,11 +257,10 @@ class MoveNetDetector final : public PoseDetector {
     xnn_->Run();
     internal::MoveNetHeads heads;
     heads.grid = size / 4;
-    const char* names[4] = {"heatmaps", "centers", "regression", "offsets"};
     internal::MoveNetHeads::Head* targets[4] = {&heads.heatmaps, &heads.centres, &heads.regression,
                                                 &heads.offsets};
     for (int i = 0; i < 4; ++i) {
-      const internal::XnnNetwork::Tensor& out = xnn_->output(names[i]);
+      const internal::XnnNetwork::Tensor& out = xnn_->output(kHeadNames[i]);
       targets[i]->data = out.data.data();
       targets[i]->channel_stride = 1;
       targets[i]->cell_stride = out.channels;

@@ -238,28 +238,22 @@ class Builder {
     if (op == "Relu" || op == "Clip") {
       float lo = -kInf, hi = kInf;
       ActivationRange(node, &lo, &hi);
-      const Value& x = Input(node, 0);
-      const uint32_t xid = x.id;
-      const Value y = NewValue(node.outputs[0], x.dims);
-      return CheckNode(xnn_define_clamp(impl_->subgraph, lo, hi, xid, y.id, 0), node);
+      return DefineUnary(node, [&](uint32_t x, uint32_t y) {
+        return xnn_define_clamp(impl_->subgraph, lo, hi, x, y, 0);
+      });
     }
     if (op == "Sigmoid") {
-      const Value& x = Input(node, 0);
-      const uint32_t xid = x.id;
-      const Value y = NewValue(node.outputs[0], x.dims);
-      return CheckNode(xnn_define_sigmoid(impl_->subgraph, xid, y.id, 0), node);
+      return DefineUnary(node, [&](uint32_t x, uint32_t y) { return xnn_define_sigmoid(impl_->subgraph, x, y, 0); });
     }
     if (op == "LeakyRelu") {
-      const Value& x = Input(node, 0);
-      const uint32_t xid = x.id;
-      const Value y = NewValue(node.outputs[0], x.dims);
-      return CheckNode(xnn_define_leaky_relu(impl_->subgraph, node.Float("alpha", 0.01f), xid, y.id, 0), node);
+      const float alpha = node.Float("alpha", 0.01f);
+      return DefineUnary(node, [&](uint32_t x, uint32_t y) {
+        return xnn_define_leaky_relu(impl_->subgraph, alpha, x, y, 0);
+      });
     }
     if (op == "Elu") {
-      const Value& x = Input(node, 0);
-      const uint32_t xid = x.id;
-      const Value y = NewValue(node.outputs[0], x.dims);
-      return CheckNode(xnn_define_elu(impl_->subgraph, node.Float("alpha", 1.f), xid, y.id, 0), node);
+      const float alpha = node.Float("alpha", 1.f);
+      return DefineUnary(node, [&](uint32_t x, uint32_t y) { return xnn_define_elu(impl_->subgraph, alpha, x, y, 0); });
     }
     if (op == "Identity") {
       values_[node.outputs[0]] = Input(node, 0);
@@ -270,6 +264,15 @@ class Builder {
     if (op == "Pad") return DefinePad(node);
     FailNode(node, "operator not supported (XNNPACK path: Conv, Relu, Clip, Sigmoid, LeakyRelu, Elu, "
                    "Add, Sub, Mul, Div, Identity, constant Pad, 2x Resize)");
+  }
+
+  // An elementwise node: its output has the input's shape; define(x_id, y_id) adds it.
+  template <typename DefineFunction>
+  void DefineUnary(const OnnxNode& node, const DefineFunction& define) {
+    const Value& x = Input(node, 0);
+    const uint32_t xid = x.id;
+    const Value y = NewValue(node.outputs[0], x.dims);
+    CheckNode(define(xid, y.id), node);
   }
 
   void DefineConv(const OnnxNode& node) {
