@@ -25,7 +25,7 @@ namespace gaitlens::internal {
 struct BandedProblem {
   int num_frames = 0;
   int frame_size = 0;   // N: 9 (side view) or 12 (rear/front)
-  int global_size = 0;  // G, may be 0
+  int global_size = 0;  // G: 7 or 0 with N = 9, 0 with N = 12 (the sizes compiled in)
   // Frame f's variables are frames[f * N .. f * N + N).
   std::vector<double> frames;
   std::vector<double> globals;

@@ -1,8 +1,12 @@
 #include "model/cycle_prior.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 
 namespace gaitlens::internal {
 
@@ -14,16 +18,18 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Linear interpolation of values at time t; NaN outside the samples.
-double Interpolate(const std::vector<double>& times, const std::vector<double>& values, double t) {
-  if (times.empty() || t < times.front() || t > times.back()) return std::numeric_limits<double>::quiet_NaN();
-  const auto it = std::upper_bound(times.begin(), times.end(), t);
-  if (it == times.end()) return values.back();
-  const std::size_t j = static_cast<std::size_t>(it - times.begin());
-  if (j == 0) return values.front();
-  const double span = times[j] - times[j - 1];
-  const double u = span > 0 ? (t - times[j - 1]) / span : 0.0;
-  return values[j - 1] + u * (values[j] - values[j - 1]);
+// Periodic uniform cubic B-spline on [0, 1) with M coefficients: the 4 coefficient indices and
+// weights at u.
+void SplineBasis(double u, int M, std::array<int, 4>* index, std::array<double, 4>* weight) {
+  const double x = u * M;
+  const double fl = std::floor(x);
+  const double s = x - fl;
+  int i = static_cast<int>(fl) % M;
+  if (i < 0) i += M;
+  const double s2 = s * s, s3 = s2 * s;
+  *weight = {(1 - s) * (1 - s) * (1 - s) / 6, (3 * s3 - 6 * s2 + 4) / 6,
+             (-3 * s3 + 3 * s2 + 3 * s + 1) / 6, s3 / 6};
+  *index = {i == 0 ? M - 1 : i - 1, i, i + 1 == M ? 0 : i + 1, i + 2 >= M ? i + 2 - M : i + 2};
 }
 
 }  // namespace
@@ -96,44 +102,236 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
   return events;
 }
 
-std::vector<double> CycleTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
-                                  const std::vector<double>& events, int neighbours, double wrap) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> out(values.size(), nan);
-  // Segments between consecutive events (half strides: up to down, down to up). The same phase
-  // k strides away is 2k segments away.
+
+FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vector<double>& events,
+                             double tolerance) {
+  const int n = static_cast<int>(times_s.size());
+  FramePhases out;
+  out.stride.assign(n, -1);
+  out.phase.assign(n, 0.0);
   const int segments = static_cast<int>(events.size()) - 1;
-  if (segments < 6) return out;
-  std::vector<double> durations(segments);
-  std::vector<double> even, odd;
+  if (segments < 2) return out;
+  std::vector<double> durations(segments), even, odd;
   for (int j = 0; j < segments; ++j) {
     durations[j] = events[j + 1] - events[j];
     (j % 2 == 0 ? even : odd).push_back(durations[j]);
   }
   const double median[2] = {Median(even), Median(odd)};
-  auto regular = [&](int j) {
-    return j >= 0 && j < segments && std::abs(durations[j] - median[j % 2]) <= 0.2 * median[j % 2];
-  };
-  for (std::size_t f = 0; f < values.size(); ++f) {
-    const double t = times_s[f];
-    const auto it = std::upper_bound(events.begin(), events.end(), t);
-    const int j = static_cast<int>(it - events.begin()) - 1;  // events[j] <= t < events[j + 1]
-    if (!regular(j)) continue;
-    const double phase = (t - events[j]) / durations[j];
-    double sum = 0;
-    int count = 0;
-    for (int k = -neighbours; k <= neighbours; ++k) {
-      const int other = j + 2 * k;
-      if (k == 0 || !regular(other)) continue;
-      double v = Interpolate(times_s, values, events[other] + phase * durations[other]);
-      if (std::isnan(v)) continue;
-      if (wrap > 0) v += wrap * std::round((values[f] - v) / wrap);  // same branch as this frame
-      sum += v;
-      ++count;
-    }
-    if (count >= 2) out[f] = sum / count;
+  out.num_strides = (segments + 1) / 2;
+  for (int f = 0; f < n; ++f) {
+    const auto it = std::upper_bound(events.begin(), events.end(), times_s[f]);
+    const int j = static_cast<int>(it - events.begin()) - 1;
+    if (j < 0 || j >= segments || !(durations[j] > 0)) continue;
+    if (std::abs(durations[j] - median[j % 2]) > tolerance * median[j % 2]) continue;
+    out.stride[f] = j / 2;
+    out.phase[f] = (j % 2) + (times_s[f] - events[j]) / durations[j];
   }
   return out;
+}
+
+StrideTemplates::StrideTemplates(const FramePhases& phases, const std::vector<double>& values,
+                                 int neighbours, int knots, double roughness)
+    : knots_(knots), coefficients_(phases.num_strides) {
+  const int M = knots;
+  const int strides = phases.num_strides;
+  if (M < 4 || strides < 3) return;
+  // Normal equations per stride (the basis has 4 non-zeros per sample).
+  std::vector<Eigen::MatrixXd> A(strides, Eigen::MatrixXd::Zero(M, M));
+  std::vector<Eigen::VectorXd> b(strides, Eigen::VectorXd::Zero(M));
+  std::vector<int> count(strides, 0);
+  std::array<int, 4> index;
+  std::array<double, 4> weight;
+  for (std::size_t f = 0; f < values.size(); ++f) {
+    const int s = phases.stride[f];
+    if (s < 0 || std::isnan(values[f])) continue;
+    SplineBasis(0.5 * phases.phase[f], M, &index, &weight);
+    for (int k = 0; k < 4; ++k) {
+      for (int l = 0; l < 4; ++l) A[s](index[k], index[l]) += weight[k] * weight[l];
+      b[s](index[k]) += weight[k] * values[f];
+    }
+    ++count[s];
+  }
+  // Roughness: squared second differences of the periodic coefficients.
+  Eigen::MatrixXd R = Eigen::MatrixXd::Zero(M, M);
+  for (int i = 0; i < M; ++i) {
+    const int idx[3] = {(i + M - 1) % M, i, (i + 1) % M};
+    const double c[3] = {1, -2, 1};
+    for (int k = 0; k < 3; ++k) {
+      for (int l = 0; l < 3; ++l) R(idx[k], idx[l]) += c[k] * c[l];
+    }
+  }
+  // Window sums by a running total: add the stride entering, drop the one leaving.
+  Eigen::MatrixXd window_A = Eigen::MatrixXd::Zero(M, M);
+  Eigen::VectorXd window_b = Eigen::VectorXd::Zero(M);
+  int window_count = 0, window_strides = 0;
+  int low = 0, high = -1;  // strides in the window: [low, high]
+  for (int s = 0; s < strides; ++s) {
+    while (high < std::min(strides - 1, s + neighbours)) {
+      ++high;
+      window_A += A[high];
+      window_b += b[high];
+      window_count += count[high];
+      window_strides += count[high] > 0 ? 1 : 0;
+    }
+    while (low < s - neighbours) {
+      window_A -= A[low];
+      window_b -= b[low];
+      window_count -= count[low];
+      window_strides -= count[low] > 0 ? 1 : 0;
+      ++low;
+    }
+    const int samples = window_count - count[s];
+    const int used = window_strides - (count[s] > 0 ? 1 : 0);
+    if (used < 2 || samples < M) continue;
+    const Eigen::MatrixXd AA = window_A - A[s] + roughness * samples / M * R;
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(AA);
+    if (ldlt.info() != Eigen::Success) continue;
+    const Eigen::VectorXd c = ldlt.solve(window_b - b[s]);
+    if (!c.allFinite()) continue;
+    coefficients_[s].assign(c.data(), c.data() + M);
+  }
+}
+
+bool StrideTemplates::Has(int stride) const {
+  return stride >= 0 && stride < static_cast<int>(coefficients_.size()) && !coefficients_[stride].empty();
+}
+
+StrideTemplates::Point StrideTemplates::At(double phase) const {
+  Point p;
+  double u = 0.5 * phase;
+  u -= std::floor(u);
+  SplineBasis(u, knots_, &p.index, &p.weight);
+  return p;
+}
+
+double StrideTemplates::Evaluate(int stride, const Point& p) const {
+  const std::vector<double>& c = coefficients_[stride];
+  return p.weight[0] * c[p.index[0]] + p.weight[1] * c[p.index[1]] + p.weight[2] * c[p.index[2]] +
+         p.weight[3] * c[p.index[3]];
+}
+
+double StrideTemplates::Evaluate(int stride, double phase) const { return Evaluate(stride, At(phase)); }
+
+std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
+                                  const std::vector<double>& events, int neighbours, int knots) {
+  std::vector<double> out(values.size(), std::numeric_limits<double>::quiet_NaN());
+  const FramePhases phases = PhasesFromEvents(times_s, events);
+  const StrideTemplates templates(phases, values, neighbours, knots);
+  for (std::size_t f = 0; f < values.size(); ++f) {
+    if (templates.Has(phases.stride[f])) out[f] = templates.Evaluate(phases.stride[f], phases.phase[f]);
+  }
+  return out;
+}
+
+std::vector<double> ExtremumEvents(const std::vector<double>& times_s, const std::vector<double>& signal) {
+  const std::vector<double> crossings = StrideEvents(times_s, signal);
+  const int n = static_cast<int>(signal.size());
+  std::vector<double> events;
+  // After an upward mean crossing comes the maximum, after a downward one the minimum.
+  for (std::size_t j = 0; j + 1 < crossings.size(); ++j) {
+    const bool maximum = j % 2 == 0;
+    int best = -1;
+    for (int f = 0; f < n; ++f) {
+      if (times_s[f] < crossings[j] || times_s[f] >= crossings[j + 1]) continue;
+      if (best < 0 || (maximum ? signal[f] > signal[best] : signal[f] < signal[best])) best = f;
+    }
+    if (best < 0) return {};
+    double t = times_s[best];
+    if (best > 0 && best + 1 < n) {
+      const double a = signal[best - 1], b = signal[best], c = signal[best + 1];
+      const double denominator = a - 2 * b + c;
+      if (denominator != 0) {
+        const double shift = std::clamp(0.5 * (a - c) / denominator, -0.5, 0.5);
+        t += shift * (shift > 0 ? times_s[best + 1] - t : t - times_s[best - 1]);
+      }
+    }
+    if (!events.empty() && !(t > events.back())) return {};
+    events.push_back(t);
+  }
+  return events;
+}
+
+std::vector<double> RegisterEvents(const std::vector<double>& times_s,
+                                   const std::vector<std::vector<double>>& signals,
+                                   const std::vector<double>& weights, std::vector<double> events,
+                                   int neighbours, int iterations, double search) {
+  const int count = static_cast<int>(events.size());
+  if (count < 8 || signals.empty()) return events;
+  std::vector<double> strides;
+  for (int k = 0; k + 2 < count; k += 2) strides.push_back(events[k + 2] - events[k]);
+  const double span = search * Median(strides);
+  const std::vector<double> start = events;
+  constexpr int kSteps = 17;
+  for (int iteration = 0; iteration < iterations; ++iteration) {
+    const FramePhases phases = PhasesFromEvents(times_s, events);
+    std::vector<StrideTemplates> templates;
+    for (const std::vector<double>& s : signals) templates.emplace_back(phases, s, neighbours);
+    std::vector<double> moved = events;
+    for (int k = 1; k + 1 < count; ++k) {
+      const int before = (k - 1) / 2, after = k / 2;  // strides of the half strides around event k
+      bool usable = true;
+      for (const StrideTemplates& t : templates) usable = usable && t.Has(before) && t.Has(after);
+      if (!usable) continue;
+      const double a = moved[k - 1], b = events[k + 1];  // Gauss-Seidel: the left one has moved
+      const auto first = std::upper_bound(times_s.begin(), times_s.end(), a) - times_s.begin();
+      const auto last = std::lower_bound(times_s.begin(), times_s.end(), b) - times_s.begin();
+      if (last - first < 3) continue;
+      auto cost = [&](double c) {
+        double total = 0;
+        for (auto f = first; f < last; ++f) {
+          const double t = times_s[f];
+          const bool early = t < c;
+          const double phase = early ? (k - 1) % 2 + (t - a) / (c - a) : k % 2 + (t - c) / (b - c);
+          const int stride = early ? before : after;
+          const StrideTemplates::Point point = templates[0].At(phase);  // the same knots for all
+          for (std::size_t i = 0; i < signals.size(); ++i) {
+            const double v = signals[i][f];
+            if (std::isnan(v)) continue;
+            const double e = v - templates[i].Evaluate(stride, point);
+            total += weights[i] * e * e;
+          }
+        }
+        return total;
+      };
+      const double margin = 0.1 * (b - a);
+      std::array<double, kSteps> grid, costs;
+      int best = -1;
+      for (int i = 0; i < kSteps; ++i) {
+        grid[i] = events[k] + span * (2.0 * i / (kSteps - 1) - 1);
+        costs[i] = grid[i] > a + margin && grid[i] < b - margin ? cost(grid[i])
+                                                               : std::numeric_limits<double>::infinity();
+        if (std::isfinite(costs[i]) && (best < 0 || costs[i] < costs[best])) best = i;
+      }
+      if (best < 0) continue;
+      double c = grid[best];
+      if (best > 0 && best + 1 < kSteps && std::isfinite(costs[best - 1]) && std::isfinite(costs[best + 1])) {
+        const double denominator = costs[best - 1] - 2 * costs[best] + costs[best + 1];
+        if (denominator > 0) c += 0.5 * (costs[best - 1] - costs[best + 1]) / denominator * (grid[1] - grid[0]);
+      }
+      moved[k] = c;
+    }
+    // Only the strides' timing relative to each other is observable: a shift common to all
+    // events of a kind around a stride could drift from iteration to iteration. Keep the local
+    // mean of each kind's moves from the starting events at zero.
+    std::vector<double> shift(count);
+    for (int k = 0; k < count; ++k) shift[k] = moved[k] - start[k];
+    for (int k = 0; k < count; ++k) {
+      double sum = 0;
+      int used = 0;
+      for (int o = k - 2 * neighbours; o <= k + 2 * neighbours; o += 2) {
+        if (o < 0 || o >= count) continue;
+        sum += shift[o];
+        ++used;
+      }
+      moved[k] = start[k] + shift[k] - sum / used;
+    }
+    // Keep the order (a move is bounded well inside the half strides, but be sure).
+    for (int k = 1; k < count; ++k) {
+      if (!(moved[k] > moved[k - 1])) moved[k] = events[k], moved[k - 1] = events[k - 1];
+    }
+    events = moved;
+  }
+  return events;
 }
 
 }  // namespace gaitlens::internal

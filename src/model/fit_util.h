@@ -61,6 +61,34 @@ BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem
 // up, the final cost, termination and residual count are the refit's.
 void AddRefit(const FitSummary& refit, FitSummary* summary);
 
+// How much the residuals' correlation from frame to frame inflates the variance of a fit that
+// assumes them independent: (1 + rho) / (1 - rho) for the pooled lag-one autocorrelation rho of
+// the residuals r = keypoint - model point over points seen in consecutive frames (residuals
+// beyond `clip_px` are left out as outliers), within [1, 4]. A detector's jitter is correlated
+// over a few frames, and a fit that smooths over them knows less than it would with independent
+// noise. observed[f][k] = {x, y, confidence (<= 0: not seen)}, model[f][k] = {x, y}.
+template <std::size_t K>
+double ResidualCorrelationFactor(const std::vector<std::array<std::array<double, 3>, K>>& observed,
+                                 const std::vector<std::array<std::array<double, 2>, K>>& model,
+                                 double clip_px) {
+  double products = 0, squares = 0;
+  for (std::size_t f = 1; f < observed.size() && f < model.size(); ++f) {
+    for (std::size_t k = 0; k < K; ++k) {
+      if (observed[f - 1][k][2] <= 0 || observed[f][k][2] <= 0) continue;
+      for (int i = 0; i < 2; ++i) {
+        const double a = observed[f - 1][k][i] - model[f - 1][k][i];
+        const double b = observed[f][k][i] - model[f][k][i];
+        if (std::abs(a) > clip_px || std::abs(b) > clip_px) continue;
+        products += a * b;
+        squares += 0.5 * (a * a + b * b);
+      }
+    }
+  }
+  if (!(squares > 0)) return 1.0;
+  const double rho = std::clamp(products / squares, 0.0, 0.6);
+  return (1 + rho) / (1 - rho);
+}
+
 // Fills NaN entries by linear interpolation between valid neighbours, constant beyond the ends;
 // `fallback` everywhere when nothing is valid.
 void InterpolateGaps(std::vector<double>* values, double fallback);

@@ -17,6 +17,11 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr int kParameters = 12;  // cx, cy, half width, obliquity, then knee/ankle x, y per leg
 constexpr int kPoints = 6;       // canonical hips, knees, ankles (left/right interleaved)
+// The gait-cycle prior: refits, and strides on each side whose frames inform a template.
+constexpr int kCycleRounds = 2;
+constexpr int kCycleNeighbours = 6;
+// How much smoother the pelvis half-width is than the other variables (x the smoothness weight).
+constexpr double kHalfWidthStiffness = 1e4;
 
 // Model positions of the six points: hips from the rigid pelvis, knees and ankles free.
 // `sign` is +1 in a rear view (the left hip is image-left), -1 in a front view.
@@ -105,16 +110,35 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
   const int n = problem->num_frames;
   const double sigma_rad = options.cycle_prior_deg * kPi / 180;
   bool applied = false;
-  const double sigma_px = KeypointJitterPx(observed, robust_px);
-  for (int round = 0; round < 2; ++round) {
+  std::vector<std::array<std::array<double, 2>, kPoints>> model_points(n);
+  for (int f = 0; f < n; ++f) FrontalPoints(problem->frames.data() + f * kParameters, sign, &model_points[f]);
+  const double sigma_px = KeypointJitterPx(observed, model_points, robust_px);
+  std::array<std::vector<double>, 2> events;
+  for (int round = 0; round < kCycleRounds; ++round) {
     const double* x = problem->frames.data();
-    std::array<std::vector<double>, 2> events;
+    bool periodic = true;
     for (int side = 0; side < 2; ++side) {
-      std::vector<double> lift(n);
-      for (int f = 0; f < n; ++f) lift[f] = x[f * kParameters + 1] - x[f * kParameters + 7 + 4 * side];
-      events[side] = StrideEvents(times, lift);
+      std::vector<std::vector<double>> relative(4, std::vector<double>(n));
+      for (int f = 0; f < n; ++f) {
+        for (int j = 0; j < 4; ++j) {
+          relative[j][f] = x[f * kParameters + 4 + 4 * side + j] - x[f * kParameters + j % 2];
+        }
+      }
+      // The ankle's height above the pelvis: up- and down-crossings just after toe-off and
+      // before footfall.
+      if (round == 0) {
+        std::vector<double> lift(n);
+        for (int f = 0; f < n; ++f) lift[f] = -relative[3][f];
+        events[side] = StrideEvents(times, lift);
+      }
+      if (events[side].empty()) {
+        periodic = false;
+        break;
+      }
+      events[side] = RegisterEvents(times, relative, {1.0, 1.0, 1.0, 1.0}, events[side], kCycleNeighbours,
+                                    round == 0 ? 4 : 2);
     }
-    if (events[0].empty() || events[1].empty()) break;
+    if (!periodic) break;
     problem->anchor_values.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
     problem->anchor_weights.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
     auto anchor = [&](int i, int centre, int side, double sigma) {
@@ -122,7 +146,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       for (int f = 0; f < n; ++f) {
         relative[f] = x[f * kParameters + i] - (centre >= 0 ? x[f * kParameters + centre] : 0.0);
       }
-      const std::vector<double> templ = CycleTemplate(times, relative, events[side]);
+      const std::vector<double> templ = PhaseTemplate(times, relative, events[side], kCycleNeighbours);
       const double weight = std::pow(sigma_px / robust_px, 2) / (sigma * sigma);
       for (int f = 0; f < n; ++f) {
         if (std::isnan(templ[f])) continue;
@@ -213,6 +237,9 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   // Positions in leg lengths, the obliquity in radians; the pelvis half-width stays positive.
   std::vector<double> units(kParameters, leg_px);
   units[3] = 1.0;
+  // The pelvis half-width changes only as the runner drifts towards or away from the camera:
+  // much smoother than the joints (a rigid pelvis seen from behind keeps its width).
+  units[2] = leg_px / std::sqrt(kHalfWidthStiffness);
   problem.smoothness = SmoothnessCoefficients(poses.timestamps_s, kParameters, options.smoothness, units);
   problem.frame_lower.assign(kParameters, -std::numeric_limits<double>::infinity());
   problem.frame_lower[2] = 0.01 * leg_px;

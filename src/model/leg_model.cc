@@ -22,6 +22,9 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 double Deg(double rad) { return rad * 180.0 / kPi; }
+// The gait-cycle prior: refits, and strides on each side whose frames inform a template.
+constexpr int kCycleRounds = 2;
+constexpr int kCycleNeighbours = 6;
 
 double Median(std::vector<double> values, double fallback) {
   if (values.empty()) return fallback;
@@ -287,22 +290,46 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       internal::SolveLegProblem(options, &problem, &motion.summary,
                                 cycle_prior ? std::vector<std::array<int, 2>>{} : knee_pairs);
   if (cycle_prior) {
-    // Two rounds: cycle templates from the current fit, then a warm-started refit with every
-    // angle anchored softly to its template. The anchors' weight is the keypoints' own jitter
-    // over the allowed stride-to-stride deviation (in the cost's units of the robust scale), so
-    // smooth keypoints are barely pulled and jittery ones are averaged over strides.
+    // Gait-cycle prior (docs/leg_model.md): each leg's strides are cut at the foot's furthest
+    // forward and backward points, registered on the thigh and shank angles, and every angle is
+    // anchored to the other strides' template at its phase; three warm-started refits.
     motion.cycle_prior_applied = false;
-    const double sigma_px = internal::KeypointJitterPx(observed, robust_px);
-    for (int round = 0; round < 2; ++round) {
-      const double sigma_rad = options.cycle_prior_deg * kPi / 180;
-      const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
-      std::array<std::vector<double>, 2> events;
+    std::vector<std::array<std::array<double, 2>, internal::kModelPoints>> model_points(n);
+    for (int f = 0; f < n; ++f) {
+      internal::SideViewPoints(problem.frames.data() + f * N, problem.globals.data(), motion.direction,
+                               motion.near_leg, &model_points[f]);
+    }
+    const double sigma_px = internal::KeypointJitterPx(observed, model_points, robust_px);
+    const double sigma_rad = options.cycle_prior_deg * kPi / 180;
+    const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
+    const int dir = motion.direction;
+    std::array<std::vector<double>, 2> events;
+    for (int round = 0; round < kCycleRounds; ++round) {
+      const double* x = problem.frames.data();
+      const double* g = problem.globals.data();
+      bool periodic = true;
       for (int side = 0; side < 2; ++side) {
-        std::vector<double> thigh(n);
-        for (int f = 0; f < n; ++f) thigh[f] = motion.direction * problem.frames[f * N + 3 + 3 * side];
-        events[side] = internal::StrideEvents(poses.timestamps_s, thigh);
+        const double scale = side == motion.near_leg ? 1.0 : g[6];
+        std::vector<double> thigh(n), shank(n);
+        for (int f = 0; f < n; ++f) {
+          thigh[f] = dir * x[f * N + 3 + 3 * side];
+          shank[f] = dir * x[f * N + 4 + 3 * side];
+        }
+        if (round == 0) {
+          std::vector<double> forward(n);  // the ankle ahead of the hip, in the running direction
+          for (int f = 0; f < n; ++f) {
+            forward[f] = scale * (g[0] * std::sin(thigh[f]) + g[1] * std::sin(shank[f]));
+          }
+          events[side] = internal::ExtremumEvents(poses.timestamps_s, forward);
+        }
+        if (events[side].empty()) {
+          periodic = false;
+          break;
+        }
+        events[side] = internal::RegisterEvents(poses.timestamps_s, {thigh, shank}, {1.0, 1.0}, events[side],
+                                                kCycleNeighbours, round == 0 ? 4 : 2);
       }
-      if (events[0].empty() || events[1].empty()) break;
+      if (!periodic) break;
       problem.anchor_values.assign(static_cast<std::size_t>(n) * N, 0.0);
       problem.anchor_weights.assign(static_cast<std::size_t>(n) * N, 0.0);
       // Per leg thigh and shank on that leg's strides; the trunk on the near leg's. Not the sole:
@@ -311,8 +338,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       for (int i : {2, 3, 4, 6, 7}) {
         const int side = i == 2 ? motion.near_leg : (i - 3) / 3;
         std::vector<double> values(n);
-        for (int f = 0; f < n; ++f) values[f] = problem.frames[f * N + i];
-        const std::vector<double> templ = internal::CycleTemplate(poses.timestamps_s, values, events[side], 2, 2 * kPi);
+        for (int f = 0; f < n; ++f) values[f] = x[f * N + i];
+        const std::vector<double> templ =
+            internal::PhaseTemplate(poses.timestamps_s, values, events[side], kCycleNeighbours);
         for (int f = 0; f < n; ++f) {
           if (std::isnan(templ[f])) continue;
           problem.anchor_values[f * N + i] = templ[f];
@@ -320,7 +348,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         }
       }
       motion.cycle_prior_applied = true;
-      const bool last = round == 1;
+      const bool last = round + 1 == kCycleRounds;
       FitSummary refit;
       solution = internal::SolveLegProblem(options, &problem, &refit,
                                            last ? knee_pairs : std::vector<std::array<int, 2>>{});
@@ -358,9 +386,13 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   motion.pelvis_obliquity_deg.assign(n, nan);
   const int dir = motion.direction;
   std::vector<double> residual_medians;
+  std::vector<std::array<std::array<double, 2>, internal::kModelPoints>> fitted_points(n);
   for (int f = 0; f < n; ++f) {
-    std::array<std::array<double, 2>, internal::kModelPoints> points;
-    internal::SideViewPoints(frames[f].data(), global.data(), dir, motion.near_leg, &points);
+    internal::SideViewPoints(frames[f].data(), global.data(), dir, motion.near_leg, &fitted_points[f]);
+  }
+  const double variance_factor = internal::ResidualCorrelationFactor(observed, fitted_points, 3 * robust_px);
+  for (int f = 0; f < n; ++f) {
+    const auto& points = fitted_points[f];
     double sum_sq = 0;
     int used = 0;
     for (int p = 0; p < internal::kModelPoints; ++p) {
@@ -385,7 +417,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         const double variance = solution.variances[f * N + 3 + 3 * side] +
                                 solution.variances[f * N + 4 + 3 * side] -
                                 2 * solution.covariances[f][side];
-        motion.knee_flexion_sd_deg[f][side] = Deg(std::sqrt(std::max(0.0, variance)));
+        motion.knee_flexion_sd_deg[f][side] = Deg(std::sqrt(std::max(0.0, variance_factor * variance)));
       }
       motion.hip_flexion_deg[f][side] = Deg(dir * (thigh + trunk));
       motion.shank_angle_deg[f][side] = Deg(dir * shank);

@@ -3,6 +3,7 @@
 // Ceres on the side-view model itself (same minimum).
 #include "model/banded_solver.h"
 
+#include <array>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -107,7 +108,7 @@ LinearCase MakeLinearCase(int n, int G, unsigned seed) {
 }
 
 TEST(BandedSolver, LinearProblemReachesTheDenseLeastSquaresSolution) {
-  for (int G : {0, 3}) {
+  for (int G : {0, 7}) {
     LinearCase c = MakeLinearCase(40, G, 11 + G);
     const Eigen::VectorXd exact = (c.J.transpose() * c.J).ldlt().solve(-c.J.transpose() * c.r0);
     BandedSolverOptions options;
@@ -154,11 +155,11 @@ TEST(BandedSolver, VariancesAreTheDiagonalOfTheInverseHessian) {
 }
 
 TEST(BandedSolver, BoundsAreRespected) {
-  LinearCase c = MakeLinearCase(20, 2, 3);
+  LinearCase c = MakeLinearCase(20, 7, 3);
   c.problem.frame_lower.assign(N, -1.0);
   c.problem.frame_upper.assign(N, 1.0);
-  c.problem.global_lower.assign(2, 0.5);
-  c.problem.global_upper.assign(2, 0.75);
+  c.problem.global_lower.assign(7, 0.5);
+  c.problem.global_upper.assign(7, 0.75);
   FitSummary summary;
   SolveBanded(BandedSolverOptions(), &c.problem, &summary);
   for (double x : c.problem.frames) {
@@ -261,6 +262,41 @@ TEST(BandedSolver, SideViewModelMatchesCeres) {
   }
   EXPECT_LT(worst_angle, 1e-4);   // radians
   EXPECT_LT(worst_global, 1e-5);  // relative
+}
+
+// Residuals correlated from frame to frame (AR(1), rho = 0.3, as the synthetic detector's
+// jitter) make an independent-noise variance too small by (1 + rho) / (1 - rho) = 1.86.
+TEST(FitUtil, ResidualCorrelationFactorFromAnAutoregressiveJitter) {
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal(0, 1);
+  const double rho = 0.3;
+  std::vector<std::array<std::array<double, 3>, 2>> observed(4000);
+  std::vector<std::array<std::array<double, 2>, 2>> model(4000);
+  std::array<double, 4> state = {0, 0, 0, 0};
+  for (std::size_t f = 0; f < observed.size(); ++f) {
+    for (int k = 0; k < 2; ++k) {
+      model[f][k] = {100.0 * k + f, 50.0 - f};
+      observed[f][k] = {model[f][k][0], model[f][k][1], 1.0};
+      for (int i = 0; i < 2; ++i) {
+        double& e = state[2 * k + i];
+        e = rho * e + std::sqrt(1 - rho * rho) * normal(rng);
+        observed[f][k][i] += 5 * e;
+      }
+    }
+    if (f % 97 == 0) observed[f][1][0] += 500;  // an outlier, left out by the clip
+  }
+  EXPECT_NEAR(ResidualCorrelationFactor(observed, model, 30.0), 1.3 / 0.7, 0.12);
+  // Independent residuals: no inflation; a model that is the observation: no residuals, 1.
+  for (std::size_t f = 0; f < observed.size(); ++f) {
+    for (int k = 0; k < 2; ++k) {
+      for (int i = 0; i < 2; ++i) observed[f][k][i] = model[f][k][i] + 5 * normal(rng);
+    }
+  }
+  EXPECT_NEAR(ResidualCorrelationFactor(observed, model, 30.0), 1.0, 0.08);
+  for (std::size_t f = 0; f < observed.size(); ++f) {
+    for (int k = 0; k < 2; ++k) observed[f][k] = {model[f][k][0], model[f][k][1], 1.0};
+  }
+  EXPECT_DOUBLE_EQ(ResidualCorrelationFactor(observed, model, 30.0), 1.0);
 }
 
 }  // namespace

@@ -110,27 +110,28 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
             << s.sd_visible << " deg; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
   EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
-  // Regression floors at what the model achieves today (measured values in docs/leg_model.md);
-  // they must only ever be tightened. The 2-degree target for the harsh case is met at
-  // 120 and 240 fps (checked below), not yet at 30 and 60 fps.
-  const double angle_floor = c.noise == "clean" ? 1.0 : c.noise == "realistic" ? 2.3 : 3.3;
-  if (c.fps >= 120) {
-    EXPECT_LE(s.knee_rmse, 2.0);
-    EXPECT_LE(s.hip_rmse, 2.0);
-    EXPECT_LE(s.shank_rmse, 2.0);
-  }
+  // The 2-degree target (knee, hip and shank under the harsh noise) holds from 60 fps
+  // up, and under realistic noise at every frame rate; at 30 fps harsh noise the knee is at
+  // 2.4-2.6 degrees (docs/leg_model.md). Regression floors at today's values elsewhere: they
+  // must only ever be tightened.
+  double angle_floor = 2.0;
+  if (c.noise == "clean") angle_floor = 1.0;
+  if (c.noise == "harsh" && c.fps < 60) angle_floor = 2.7;
+  if (c.noise == "harsh" && c.fps >= 120) angle_floor = 1.7;
   EXPECT_LE(s.knee_rmse, angle_floor);
   EXPECT_LE(s.hip_rmse, angle_floor);
   EXPECT_LE(s.shank_rmse, angle_floor);
   EXPECT_GE(s.label_accuracy, 0.995);
-  EXPECT_LE(s.gap_error_leg, 0.04);
+  // Filled far-leg gaps within 3 % of the leg (the target) from 60 fps up; 3.4 % at
+  // 30 fps harsh, facing left.
+  EXPECT_LE(s.gap_error_leg, c.fps >= 60 ? 0.03 : 0.036);
   // The knee uncertainty is noise-driven: under noise most errors are within 2 sd (95 % would
-  // be perfect calibration), and it grows where the far leg was hidden (less than without the
-  // cycle prior, which also informs a hidden leg). On clean keypoints the error is the model's
-  // own bias, which no sd covers.
+  // be perfect calibration; measured 83-98 %), and the hidden far leg is never more certain than
+  // the seen one (the gait-cycle prior informs a hidden leg as well). On clean keypoints the
+  // error is the model's own bias, which no sd covers.
   if (c.noise != "clean") {
-    EXPECT_GE(s.within_2sd, 0.75);
-    EXPECT_GT(s.sd_occluded, 1.2 * s.sd_visible);
+    EXPECT_GE(s.within_2sd, 0.8);
+    EXPECT_GT(s.sd_occluded, s.sd_visible);
   }
 }
 
@@ -275,20 +276,21 @@ TEST_P(LegModelFrontal, PositionsLabelsAndValgusAgainstTruth) {
             << 100.0 * correct / n << " %; FPPA at midstance off by " << fppa_error
             << " deg on average; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
-  // Regression floors at today's values (the target is 1 % of leg length, met for
-  // realistic noise at 120 fps; harsh is 1.74-1.83 % at 120 fps and 2.7-2.9 % at 30 fps).
-  const double floor = c.noise == "clean" ? 0.005
-                       : c.noise == "realistic" ? (c.fps >= 120 ? 0.01 : 0.015)
-                       : (c.fps >= 120 ? 0.021 : 0.031);
+  // The target is 1 % of leg length: met under realistic noise from 60 fps up. Harsh
+  // noise (1 % of body height is 2.5 % of this 254 px leg per coordinate) leaves 1.7-1.8 % at
+  // 120 fps and 2.5-2.6 % at 30 fps. Regression floors at today's values.
+  double floor = 0.005;
+  if (c.noise == "realistic") floor = c.fps >= 60 ? 0.01 : 0.0125;
+  if (c.noise == "harsh") floor = c.fps >= 120 ? 0.0185 : c.fps >= 60 ? 0.023 : 0.027;
   EXPECT_LE(rmse_leg, floor);
   EXPECT_GE(static_cast<double>(correct) / n, 0.995);
-  EXPECT_LE(fppa_error, c.noise == "clean" ? 1.0 : c.noise == "realistic" ? 2.5 : 5.0);
+  EXPECT_LE(fppa_error, c.noise == "clean" ? 0.6 : c.noise == "realistic" ? 2.0 : 2.5);
 }
 
 std::vector<test::SynthCase> FrontalCases() {
   std::vector<test::SynthCase> cases;
   for (const test::SynthCase& c : test::SynthSweep()) {
-    if (c.view != View::kSide && (c.fps == 30 || c.fps == 120)) cases.push_back(c);
+    if (c.view != View::kSide) cases.push_back(c);
   }
   return cases;
 }

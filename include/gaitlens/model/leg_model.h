@@ -30,7 +30,7 @@ struct FitOptions {
   // same phase of the two strides before and after, allowing this much stride-to-stride
   // deviation (degrees, 1 sigma). It averages keypoint noise over strides; a smaller value
   // pulls harder (and shrinks real stride-to-stride variability more). 0 = off. In [0, 90].
-  double cycle_prior_deg = 5.0;
+  double cycle_prior_deg = 2.0;
   // Resolve left/right label swaps (and merged knees) before fitting.
   bool resolve_swaps = true;
   // Ceres iteration limit and number of threads.
