@@ -35,7 +35,7 @@ class Solver {
     H2_.resize(n_);
     gx_.resize(n_);
     E_.assign(n_, MatG::Zero());
-    L0_.resize(n_);
+    L0inv_.resize(n_);
     L1_.resize(n_);
     L2_.resize(n_);
     X_.assign(n_, MatX::Zero());
@@ -196,8 +196,8 @@ class Solver {
     return cost;
   }
 
-  // Block Cholesky of the frame part of (H + lambda diag H): L0 (diagonal blocks), L1 (one below),
-  // L2 (two below). False when it is not positive definite.
+  // Block Cholesky of the frame part of (H + lambda diag H): L0 (diagonal blocks, kept as their
+  // inverses L0inv), L1 (one below), L2 (two below). False when it is not positive definite.
   bool Factorise(double lambda) {
     for (int f = 0; f < n_; ++f) {
       Mat S = H0_[f];
@@ -206,32 +206,44 @@ class Solver {
       if (f >= 2) S.noalias() -= L2_[f - 2].lazyProduct(L2_[f - 2].transpose());
       Eigen::LLT<Mat> llt(S);
       if (llt.info() != Eigen::Success) return false;
-      L0_[f] = llt.matrixL();
+      // The inverse of the lower-triangular factor by forward substitution: every later use is
+      // then a small product.
+      const Mat L = llt.matrixL();
+      Mat& inverse = L0inv_[f];
+      inverse.setZero();
+      for (int j = 0; j < N; ++j) {
+        inverse(j, j) = 1.0 / L(j, j);
+        for (int i = j + 1; i < N; ++i) {
+          double sum = 0;
+          for (int k = j; k < i; ++k) sum += L(i, k) * inverse(k, j);
+          inverse(i, j) = -sum / L(i, i);
+        }
+      }
       // L1[f] = (A_{f+1,f} - L2[f-1] L1[f-1]^T) L0[f]^-T, A_{f+1,f} = diag(H1[f]).
       if (f + 1 < n_) {
         Mat T = H1_[f].asDiagonal();
         if (f >= 1) T.noalias() -= L2_[f - 1].lazyProduct(L1_[f - 1].transpose());
-        L1_[f] = L0_[f].template triangularView<Eigen::Lower>().solve(T.transpose()).transpose();
+        L1_[f].noalias() = T.lazyProduct(inverse.transpose());
       }
-      if (f + 2 < n_) {
-        const Mat T = H2_[f].asDiagonal();
-        L2_[f] = L0_[f].template triangularView<Eigen::Lower>().solve(T.transpose()).transpose();
-      }
+      if (f + 2 < n_) L2_[f].noalias() = H2_[f].asDiagonal() * inverse.transpose();
     }
     return true;
   }
 
   // Solves L L^T X = X in place, X_ per frame N x (1 + G).
   void SolveInPlace() {
+    MatX t;
     for (int f = 0; f < n_; ++f) {
       if (f >= 1) X_[f].noalias() -= L1_[f - 1].lazyProduct(X_[f - 1]);
       if (f >= 2) X_[f].noalias() -= L2_[f - 2].lazyProduct(X_[f - 2]);
-      L0_[f].template triangularView<Eigen::Lower>().solveInPlace(X_[f]);
+      t.noalias() = L0inv_[f].lazyProduct(X_[f]);
+      X_[f] = t;
     }
     for (int f = n_ - 1; f >= 0; --f) {
       if (f + 1 < n_) X_[f].noalias() -= L1_[f].transpose().lazyProduct(X_[f + 1]);
       if (f + 2 < n_) X_[f].noalias() -= L2_[f].transpose().lazyProduct(X_[f + 2]);
-      L0_[f].transpose().template triangularView<Eigen::Upper>().solveInPlace(X_[f]);
+      t.noalias() = L0inv_[f].transpose().lazyProduct(X_[f]);
+      X_[f] = t;
     }
   }
 
@@ -349,7 +361,7 @@ class Solver {
   std::vector<MatG> E_;
   MatGG C_;
   VecG gg_;
-  std::vector<Mat> L0_, L1_, L2_;
+  std::vector<Mat> L0inv_, L1_, L2_;
   std::vector<MatX> X_;
 };
 
