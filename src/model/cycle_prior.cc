@@ -223,34 +223,6 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std:
   return out;
 }
 
-std::vector<double> ExtremumEvents(const std::vector<double>& times_s, const std::vector<double>& signal) {
-  const std::vector<double> crossings = StrideEvents(times_s, signal);
-  const int n = static_cast<int>(signal.size());
-  std::vector<double> events;
-  // After an upward mean crossing comes the maximum, after a downward one the minimum.
-  for (std::size_t j = 0; j + 1 < crossings.size(); ++j) {
-    const bool maximum = j % 2 == 0;
-    int best = -1;
-    for (int f = 0; f < n; ++f) {
-      if (times_s[f] < crossings[j] || times_s[f] >= crossings[j + 1]) continue;
-      if (best < 0 || (maximum ? signal[f] > signal[best] : signal[f] < signal[best])) best = f;
-    }
-    if (best < 0) return {};
-    double t = times_s[best];
-    if (best > 0 && best + 1 < n) {
-      const double a = signal[best - 1], b = signal[best], c = signal[best + 1];
-      const double denominator = a - 2 * b + c;
-      if (denominator != 0) {
-        const double shift = std::clamp(0.5 * (a - c) / denominator, -0.5, 0.5);
-        t += shift * (shift > 0 ? times_s[best + 1] - t : t - times_s[best - 1]);
-      }
-    }
-    if (!events.empty() && !(t > events.back())) return {};
-    events.push_back(t);
-  }
-  return events;
-}
-
 std::vector<double> RegisterEvents(const std::vector<double>& times_s,
                                    const std::vector<std::vector<double>>& signals,
                                    const std::vector<double>& weights, std::vector<double> events,

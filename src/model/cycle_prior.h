@@ -68,12 +68,6 @@ class StrideTemplates {
 std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours, int knots = 32);
 
-// Events at the alternating maxima (even) and minima (odd) of a periodic signal, one each per
-// stride, sub-frame by parabolic interpolation: e.g. the foot furthest ahead of the hip (just
-// before footfall) and furthest behind it (at toe-off). Empty when the signal is not periodic
-// (see StrideEvents).
-std::vector<double> ExtremumEvents(const std::vector<double>& times_s, const std::vector<double>& signal);
-
 // Time-warping registration: moves each event so that the frames of the two half strides around
 // it best match the other strides' templates of every signal (least squares, signal i weighted by
 // weights[i]; a grid search over +-`search` of the median stride, then a parabola through the

@@ -290,9 +290,10 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       internal::SolveLegProblem(options, &problem, &motion.summary,
                                 cycle_prior ? std::vector<std::array<int, 2>>{} : knee_pairs);
   if (cycle_prior) {
-    // Gait-cycle prior (docs/leg_model.md): each leg's strides are cut at the foot's furthest
-    // forward and backward points, registered on the thigh and shank angles, and every angle is
-    // anchored to the other strides' template at its phase; three warm-started refits.
+    // Gait-cycle prior (docs/leg_model.md): each leg's strides are cut where its ankle passes
+    // the hip going forward (mid-swing) and back (mid-stance), registered on the thigh and shank
+    // angles, and every angle is anchored to the other strides' template at its phase; two
+    // warm-started refits.
     motion.cycle_prior_applied = false;
     std::vector<std::array<std::array<double, 2>, internal::kModelPoints>> model_points(n);
     for (int f = 0; f < n; ++f) {
@@ -320,7 +321,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           for (int f = 0; f < n; ++f) {
             forward[f] = scale * (g[0] * std::sin(thigh[f]) + g[1] * std::sin(shank[f]));
           }
-          events[side] = internal::ExtremumEvents(poses.timestamps_s, forward);
+          events[side] = internal::StrideEvents(poses.timestamps_s, forward);
         }
         if (events[side].empty()) {
           periodic = false;
@@ -335,16 +336,33 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       // Per leg thigh and shank on that leg's strides; the trunk on the near leg's. Not the sole:
       // a foot fitted heel-for-toe in a few strides (seen facing image-left) would pull the
       // others to the wrong half-turn.
-      for (int i : {2, 3, 4, 6, 7}) {
-        const int side = i == 2 ? motion.near_leg : (i - 3) / 3;
+      const std::array<internal::FramePhases, 2> phases = {
+          internal::PhasesFromEvents(poses.timestamps_s, events[0]),
+          internal::PhasesFromEvents(poses.timestamps_s, events[1])};
+      const int near = motion.near_leg, far = 1 - near;
+      // The far leg before the near one, whose templates also fill the far leg's hidden frames.
+      for (int i : {2, 3 + 3 * far, 4 + 3 * far, 3 + 3 * near, 4 + 3 * near}) {
+        const int side = i == 2 ? near : (i - 3) / 3;
         std::vector<double> values(n);
         for (int f = 0; f < n; ++f) values[f] = x[f * N + i];
-        const std::vector<double> templ =
-            internal::PhaseTemplate(poses.timestamps_s, values, events[side], kCycleNeighbours);
+        const internal::StrideTemplates templates(phases[side], values, kCycleNeighbours);
         for (int f = 0; f < n; ++f) {
-          if (std::isnan(templ[f])) continue;
-          problem.anchor_values[f * N + i] = templ[f];
+          const int stride = phases[side].stride[f];
+          if (!templates.Has(stride)) continue;
+          problem.anchor_values[f * N + i] = templates.Evaluate(stride, phases[side].phase[f]);
           problem.anchor_weights[f * N + i] = weight;
+        }
+        // Where the far leg is hidden (a treadmill console hides it at the same phase of every
+        // stride, so its own template there is only the fit's guess), the near leg's template
+        // at the far leg's phase: a runner's two legs move alike.
+        if (side != near || i == 2) continue;
+        const int i_far = i - 3 * near + 3 * far;
+        for (int f = 0; f < n; ++f) {
+          const bool hidden = observed[f][2 + far][2] <= 0 && observed[f][4 + far][2] <= 0;
+          const int stride = phases[near].stride[f];
+          if (!hidden || phases[far].stride[f] < 0 || !templates.Has(stride)) continue;
+          problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phases[far].phase[f]);
+          problem.anchor_weights[f * N + i_far] = weight;
         }
       }
       motion.cycle_prior_applied = true;

@@ -123,24 +123,6 @@ TEST(CyclePrior, TemplateResolvesTheCurveBetweenFramesAndAveragesNoise) {
   }
 }
 
-TEST(CyclePrior, ExtremumEventsAreTheMaximaThenMinimaToSubFrames) {
-  const double fps = 30;
-  std::vector<double> times, signal;
-  for (int f = 0; f < 8 * 30; ++f) {
-    times.push_back(f / fps);
-    signal.push_back(std::cos(2 * kPi * (times.back() - 0.21) / 0.7));  // maxima at 0.21 + k 0.7
-  }
-  const std::vector<double> events = ExtremumEvents(times, signal);
-  ASSERT_GE(events.size(), 18u);
-  const double first_max = 0.21 + 0.7 * std::round((events[0] - 0.21) / 0.7);
-  for (std::size_t k = 0; k < events.size(); ++k) {
-    // Maxima (even) and minima (odd) alternate every 0.35 s; a parabola through three frames
-    // finds a cosine's peak to within a few milliseconds at 30 fps.
-    EXPECT_NEAR(events[k], first_max + 0.35 * static_cast<double>(k), 4e-3) << k;
-  }
-  EXPECT_TRUE(ExtremumEvents({0, 1, 2}, {0, 1, 0}).empty());
-}
-
 TEST(CyclePrior, RegistrationLinesUpJitteredEvents) {
   const double fps = 60;
   const TwoPartStrides w(fps, 12);
