@@ -25,6 +25,9 @@ double Deg(double rad) { return rad * 180.0 / kPi; }
 // The gait-cycle prior: refits, and strides on each side whose frames inform a template.
 constexpr int kCycleRounds = 2;
 constexpr int kCycleNeighbours = 6;
+// The allowed stride-to-stride deviation of an angle: at least FitOptions::cycle_prior_deg, and
+// this many times the deviation measured on the first fit.
+constexpr double kDeviationFactor = 2.0;
 
 double Median(std::vector<double> values, double fallback) {
   if (values.empty()) return fallback;
@@ -286,9 +289,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   // uncertainty (computed in the last solve).
   const std::vector<std::array<int, 2>> knee_pairs = {{{3, 4}}, {{6, 7}}};
   const bool cycle_prior = options.cycle_prior_deg > 0;
-  internal::BandedSolution solution =
-      internal::SolveLegProblem(options, &problem, &motion.summary,
-                                cycle_prior ? std::vector<std::array<int, 2>>{} : knee_pairs);
+  // (With the prior, the first fit's variances measure how noisy its angles are, against which
+  // the strides' own deviations from their template are judged.)
+  internal::BandedSolution solution = internal::SolveLegProblem(options, &problem, &motion.summary, knee_pairs);
   if (cycle_prior) {
     // Gait-cycle prior (docs/leg_model.md): each leg's strides are cut where its ankle passes
     // the hip going forward (mid-swing) and back (mid-stance), registered on the thigh and shank
@@ -302,7 +305,16 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     }
     const double sigma_px = internal::KeypointJitterPx(observed, model_points, robust_px);
     const double sigma_rad = options.cycle_prior_deg * kPi / 180;
-    const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_rad * sigma_rad);
+    // The first fit's angle variances, rescaled from its residuals (which on a real body include
+    // the model's own mismatch) to the keypoints' jitter, and for the jitter's correlation.
+    const std::vector<double> first_variances = solution.variances;
+    const double residual_scale = 2 * motion.summary.final_cost /
+                                  std::max(1, motion.summary.num_residuals - motion.summary.num_parameters);
+    const double first_factor = internal::ResidualCorrelationFactor(observed, model_points, 3 * robust_px) *
+                                std::pow(sigma_px / robust_px, 2) / std::max(residual_scale, 1e-12);
+    // Per variable, the stride-to-stride deviation the anchors allow (radians; see below).
+    std::array<double, N> allowed;
+    allowed.fill(sigma_rad);
     const int dir = motion.direction;
     std::array<std::vector<double>, 2> events;
     for (int round = 0; round < kCycleRounds; ++round) {
@@ -346,11 +358,34 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         std::vector<double> values(n);
         for (int f = 0; f < n; ++f) values[f] = x[f * N + i];
         const internal::StrideTemplates templates(phases[side], values, kCycleNeighbours);
+        std::vector<double> templ(n, std::nan(""));
         for (int f = 0; f < n; ++f) {
           const int stride = phases[side].stride[f];
-          if (!templates.Has(stride)) continue;
-          problem.anchor_values[f * N + i] = templates.Evaluate(stride, phases[side].phase[f]);
-          problem.anchor_weights[f * N + i] = weight;
+          if (templates.Has(stride)) templ[f] = templates.Evaluate(stride, phases[side].phase[f]);
+        }
+        if (round == 0) {
+          // The runner's own stride-to-stride deviation: how far the first fit strays from its
+          // template (median of squares / 0.455 estimates a Gaussian variance robustly), less
+          // what the fit's own noise explains. Deviations last a stride while the anchors act
+          // frame by frame, so the prior allows twice that (chosen on synthetic runners 1-3 x as
+          // variable as typical: it leaves a typical runner's prior as it is and stops a very
+          // variable one's strides being pulled to their mean).
+          std::vector<double> squared;
+          double noise = 0;
+          for (int f = 0; f < n; ++f) {
+            if (std::isnan(templ[f])) continue;
+            squared.push_back(std::pow(values[f] - templ[f], 2));
+            if (!first_variances.empty()) noise += first_factor * first_variances[f * N + i];
+          }
+          if (squared.size() >= 20) {
+            const double deviation = Median(squared, 0.0) / 0.455 - noise / squared.size();
+            allowed[i] = std::max(sigma_rad, kDeviationFactor * std::sqrt(std::max(0.0, deviation)));
+          }
+        }
+        for (int f = 0; f < n; ++f) {
+          if (std::isnan(templ[f])) continue;
+          problem.anchor_values[f * N + i] = templ[f];
+          problem.anchor_weights[f * N + i] = std::pow(sigma_px / (robust_px * allowed[i]), 2);
         }
         // Where the far leg is hidden (a treadmill console hides it at the same phase of every
         // stride, so its own template there is only the fit's guess), the near leg's template
@@ -362,7 +397,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           const int stride = phases[near].stride[f];
           if (!hidden || phases[far].stride[f] < 0 || !templates.Has(stride)) continue;
           problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phases[far].phase[f]);
-          problem.anchor_weights[f * N + i_far] = weight;
+          problem.anchor_weights[f * N + i_far] = std::pow(sigma_px / (robust_px * allowed[i_far]), 2);
         }
       }
       motion.cycle_prior_applied = true;
