@@ -306,4 +306,21 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
   return events;
 }
 
+double AllowedDeviation(const std::vector<double>& values, const std::vector<double>& templ,
+                        const std::vector<double>& noise_variance, double floor, double factor) {
+  std::vector<double> squared;
+  double noise = 0;
+  for (std::size_t f = 0; f < values.size() && f < templ.size(); ++f) {
+    if (std::isnan(templ[f]) || std::isnan(values[f])) continue;
+    squared.push_back((values[f] - templ[f]) * (values[f] - templ[f]));
+    if (f < noise_variance.size()) noise += noise_variance[f];
+  }
+  if (squared.size() < 20) return floor;
+  const double spread = Median(squared) / 0.455, explained = noise / static_cast<double>(squared.size());
+  // Where the noise explains most of the spread the difference says little (and the noise is
+  // estimated, not known): keep the floor unless the spread is at least twice the noise.
+  if (spread < 2 * explained) return floor;
+  return std::max(floor, factor * std::sqrt(spread - explained));
+}
+
 }  // namespace gaitlens::internal

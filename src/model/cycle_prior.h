@@ -79,6 +79,17 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
                                    const std::vector<double>& weights, std::vector<double> events,
                                    int neighbours, int iterations = 4, double search = 0.06);
 
+// The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
+// and `factor` times the runner's own deviation, measured as the spread of `values` around
+// their template `templ` (a robust variance: the median of the squares / 0.455) less the mean
+// of `noise_variance` (what the fit's own noise explains; per frame, NaN-free, may be empty).
+// Frames where templ is NaN are left out; with fewer than 20 frames, or a spread less than twice
+// the noise (where the difference is mostly the noise estimate's own error), the floor. Deviations last
+// a stride while a prior's anchors act frame by frame, hence a factor above 1 (2 was chosen on
+// synthetic runners one to three times as variable as typical).
+double AllowedDeviation(const std::vector<double>& values, const std::vector<double>& templ,
+                        const std::vector<double>& noise_variance, double floor, double factor = 2.0);
+
 // The detector's frame-to-frame jitter (px, 1 sigma per coordinate): second differences
 // r[f+1] - 2 r[f] + r[f-1] of the residuals r = keypoint - model point of points seen in three
 // consecutive frames have 6 sigma^2 variance for white jitter; their median absolute value

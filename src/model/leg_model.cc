@@ -25,9 +25,6 @@ double Deg(double rad) { return rad * 180.0 / kPi; }
 // The gait-cycle prior: refits, and strides on each side whose frames inform a template.
 constexpr int kCycleRounds = 2;
 constexpr int kCycleNeighbours = 6;
-// The allowed stride-to-stride deviation of an angle: at least FitOptions::cycle_prior_deg, and
-// this many times the deviation measured on the first fit.
-constexpr double kDeviationFactor = 2.0;
 
 double Median(std::vector<double> values, double fallback) {
   if (values.empty()) return fallback;
@@ -364,23 +361,11 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           if (templates.Has(stride)) templ[f] = templates.Evaluate(stride, phases[side].phase[f]);
         }
         if (round == 0) {
-          // The runner's own stride-to-stride deviation: how far the first fit strays from its
-          // template (median of squares / 0.455 estimates a Gaussian variance robustly), less
-          // what the fit's own noise explains. Deviations last a stride while the anchors act
-          // frame by frame, so the prior allows twice that (chosen on synthetic runners 1-3 x as
-          // variable as typical: it leaves a typical runner's prior as it is and stops a very
-          // variable one's strides being pulled to their mean).
-          std::vector<double> squared;
-          double noise = 0;
-          for (int f = 0; f < n; ++f) {
-            if (std::isnan(templ[f])) continue;
-            squared.push_back(std::pow(values[f] - templ[f], 2));
-            if (!first_variances.empty()) noise += first_factor * first_variances[f * N + i];
-          }
-          if (squared.size() >= 20) {
-            const double deviation = Median(squared, 0.0) / 0.455 - noise / squared.size();
-            allowed[i] = std::max(sigma_rad, kDeviationFactor * std::sqrt(std::max(0.0, deviation)));
-          }
+          // The runner's own stride-to-stride deviation (see AllowedDeviation), against the
+          // first fit's noise.
+          std::vector<double> noise;
+          for (int f = 0; f < n && !first_variances.empty(); ++f) noise.push_back(first_factor * first_variances[f * N + i]);
+          allowed[i] = internal::AllowedDeviation(values, templ, noise, sigma_rad);
         }
         for (int f = 0; f < n; ++f) {
           if (std::isnan(templ[f])) continue;

@@ -164,6 +164,28 @@ TEST(CyclePrior, RegistrationLinesUpJitteredEvents) {
   EXPECT_LT(longer, 0.25 * before);
 }
 
+TEST(CyclePrior, AllowedDeviationIsTheRunnersOwnBeyondTheNoise) {
+  std::mt19937 rng(9);
+  std::normal_distribution<double> normal(0, 1);
+  const int n = 4000;
+  std::vector<double> templ(n, 0.0), noise_only(n), varied(n), noise_variance(n, 1.0);
+  double stride_deviation = 0;
+  for (int f = 0; f < n; ++f) {
+    if (f % 20 == 0) stride_deviation = std::sqrt(8.0) * normal(rng);  // held for a "stride"
+    noise_only[f] = normal(rng);                     // the fit's noise, variance 1
+    varied[f] = noise_only[f] + stride_deviation;    // plus the runner's own, variance 8
+  }
+  // Noise alone: the floor.
+  EXPECT_DOUBLE_EQ(AllowedDeviation(noise_only, templ, noise_variance, 0.5), 0.5);
+  // A real deviation of sd sqrt(8), allowed twice over.
+  EXPECT_NEAR(AllowedDeviation(varied, templ, noise_variance, 0.5), 2 * std::sqrt(8.0), 0.6);
+  // A spread (9) less than twice the noise (6) says little: the floor.
+  EXPECT_DOUBLE_EQ(AllowedDeviation(varied, templ, std::vector<double>(n, 6.0), 0.5), 0.5);
+  // Too few frames, or none with a template.
+  EXPECT_DOUBLE_EQ(AllowedDeviation({1, 2, 3}, {0, 0, 0}, {}, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(AllowedDeviation(varied, std::vector<double>(n, std::nan("")), {}, 0.5), 0.5);
+}
+
 TEST(CyclePrior, JitterIsMeasuredAroundTheModelNotTheMotion) {
   // A point sweeping 300 px per stride at 30 fps (several px of curvature per frame) with 4 px
   // of white jitter; the model is the clean motion.
