@@ -63,11 +63,20 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
     }
     r[lag] = a > 0 && b > 0 ? sum / std::sqrt(a * b) : -1.0;
   }
-  int best = lag_min;
+  // The stride period is a peak of the autocorrelation in that range: a real peak, not the edge
+  // of a slow decay (a runner standing and swaying, or a detector drifting, has a high
+  // autocorrelation at every short lag).
+  // Multiples of the period peak about as high: take the first peak nearly as high as the
+  // highest.
+  double highest = -1;
   for (int lag = lag_min; lag <= lag_max; ++lag) {
-    if (r[lag] > r[best]) best = lag;
+    if (r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]) highest = std::max(highest, r[lag]);
   }
-  if (r[best] < 0.5) return {};
+  int best = -1;
+  for (int lag = lag_min; lag <= lag_max && best < 0; ++lag) {
+    if (r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1] && r[lag] >= 0.9 * highest) best = lag;
+  }
+  if (best < 0 || r[best] < 0.5) return {};
   // Events: where the signal crosses its mean, up and down, alternately. A crossing is steep
   // where a peak is flat, so its time is several times less sensitive to noise. Hysteresis of
   // a fifth of the signal's spread keeps noise from adding crossings.
@@ -98,7 +107,12 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
     for (int i = 0; i < n && times_s[i] < events[0]; ++i) before = x[i];
     if (before > 0) events.erase(events.begin());
   }
-  if (events.size() < 8) return {};  // fewer than 4 strides
+  if (events.size() < 8) return {};  // fewer than 3.5 strides
+  // The crossings must repeat at about the period found.
+  std::vector<double> strides;
+  for (std::size_t k = 0; k + 2 < events.size(); ++k) strides.push_back(events[k + 2] - events[k]);
+  const double stride = Median(strides);
+  if (std::abs(stride - best * dt) > 0.3 * best * dt) return {};
   return events;
 }
 
@@ -297,10 +311,11 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
       }
       moved[k] = start[k] + shift[k] - sum / used;
     }
-    // Keep the order (a move is bounded well inside the half strides, but be sure).
-    for (int k = 1; k < count; ++k) {
-      if (!(moved[k] > moved[k - 1])) moved[k] = events[k], moved[k - 1] = events[k - 1];
-    }
+    // Keep the order: a move is bounded well inside the half strides, but if the events came
+    // out of order anyway, this sweep is dropped.
+    bool ordered = true;
+    for (int k = 1; k < count; ++k) ordered = ordered && moved[k] > moved[k - 1];
+    if (!ordered) break;
     events = moved;
   }
   return events;

@@ -18,9 +18,10 @@ namespace gaitlens::internal {
 // Two reference events per stride of a periodic signal (e.g. a thigh angle): the times where it
 // crosses its mean upwards (even indices) and downwards (odd), linearly interpolated, with
 // hysteresis of a fifth of its spread. Crossings are steep where peaks are flat, so their
-// times are several times less sensitive to noise. Empty when the signal is not periodic
-// (normalised autocorrelation below 0.5 at every lag between min_period_s and max_period_s) or
-// shows fewer than 4 strides.
+// times are several times less sensitive to noise. Empty when the signal is not periodic (no
+// peak of the normalised autocorrelation of at least 0.5 at a lag between min_period_s and
+// max_period_s, or crossings that do not repeat at about that lag) or shows fewer than 3.5
+// strides.
 std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::vector<double>& signal,
                                  double min_period_s = 0.45, double max_period_s = 1.6);
 

@@ -101,8 +101,9 @@ double FppaDeg(const std::array<double, 2>& hip, const std::array<double, 2>& kn
 // relative to the pelvis centre, and the pelvis obliquity are anchored to the same phase of the
 // neighbouring strides, phase from each ankle's height above the pelvis; two warm-started
 // refits. The allowed stride-to-stride deviation of a point is 0.3 leg lengths times the angle
-// cycle_prior_deg (in radians; 2.6 % of leg at the default 5 degrees, chosen on the synthetic
-// sweep). False when the motion is not periodic enough.
+// cycle_prior_deg (in radians; 1 % of leg at the default 2 degrees, chosen on the synthetic
+// sweep). False when the motion is not periodic enough or the keypoints' jitter cannot be
+// measured.
 bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times,
                      const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
                      double sign, double robust_px, double leg_px, BandedProblem* problem,
@@ -112,7 +113,8 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
   bool applied = false;
   std::vector<std::array<std::array<double, 2>, kPoints>> model_points(n);
   for (int f = 0; f < n; ++f) FrontalPoints(problem->frames.data() + f * kParameters, sign, &model_points[f]);
-  const double sigma_px = KeypointJitterPx(observed, model_points, robust_px);
+  const double sigma_px = KeypointJitterPx(observed, model_points, std::nan(""));
+  if (!std::isfinite(sigma_px)) return false;  // the jitter is unknown, and so how hard to pull
   std::array<std::vector<double>, 2> events;
   for (int round = 0; round < kCycleRounds; ++round) {
     const double* x = problem->frames.data();

@@ -300,7 +300,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       internal::SideViewPoints(problem.frames.data() + f * N, problem.globals.data(), motion.direction,
                                motion.near_leg, &model_points[f]);
     }
-    const double sigma_px = internal::KeypointJitterPx(observed, model_points, robust_px);
+    // Without three consecutive frames of a keypoint anywhere the jitter is unknown, and so is
+    // how hard to pull: no prior then.
+    const double sigma_px = internal::KeypointJitterPx(observed, model_points, std::nan(""));
     const double sigma_rad = options.cycle_prior_deg * kPi / 180;
     // The first fit's angle variances, rescaled from its residuals (which on a real body include
     // the model's own mismatch) to the keypoints' jitter, and for the jitter's correlation.
@@ -313,13 +315,13 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     std::array<double, N> allowed;
     allowed.fill(sigma_rad);
     const int dir = motion.direction;
+    const int near = motion.near_leg, far = 1 - near;
     std::array<std::vector<double>, 2> events;
-    for (int round = 0; round < kCycleRounds; ++round) {
+    for (int round = 0; round < kCycleRounds && std::isfinite(sigma_px); ++round) {
       const double* x = problem.frames.data();
       const double* g = problem.globals.data();
-      bool periodic = true;
       for (int side = 0; side < 2; ++side) {
-        const double scale = side == motion.near_leg ? 1.0 : g[6];
+        const double scale = side == near ? 1.0 : g[6];
         std::vector<double> thigh(n), shank(n);
         for (int f = 0; f < n; ++f) {
           thigh[f] = dir * x[f * N + 3 + 3 * side];
@@ -332,26 +334,25 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           }
           events[side] = internal::StrideEvents(poses.timestamps_s, forward);
         }
-        if (events[side].empty()) {
-          periodic = false;
-          break;
-        }
+        if (events[side].empty()) continue;  // this leg shows no strides (e.g. never seen)
         events[side] = internal::RegisterEvents(poses.timestamps_s, {thigh, shank}, {1.0, 1.0}, events[side],
                                                 kCycleNeighbours, round == 0 ? 4 : 2);
       }
-      if (!periodic) break;
+      if (events[0].empty() && events[1].empty()) break;
       problem.anchor_values.assign(static_cast<std::size_t>(n) * N, 0.0);
       problem.anchor_weights.assign(static_cast<std::size_t>(n) * N, 0.0);
-      // Per leg thigh and shank on that leg's strides; the trunk on the near leg's. Not the sole:
-      // a foot fitted heel-for-toe in a few strides (seen facing image-left) would pull the
-      // others to the wrong half-turn.
       const std::array<internal::FramePhases, 2> phases = {
           internal::PhasesFromEvents(poses.timestamps_s, events[0]),
           internal::PhasesFromEvents(poses.timestamps_s, events[1])};
-      const int near = motion.near_leg, far = 1 - near;
-      // The far leg before the near one, whose templates also fill the far leg's hidden frames.
+      // The trunk on the near leg's strides (the far leg's if only it shows strides).
+      const int trunk_side = events[near].empty() ? far : near;
+      // Per leg thigh and shank on that leg's strides; the far leg before the near one, whose
+      // templates also fill the far leg's hidden frames. Not the sole: a foot fitted
+      // heel-for-toe in a few strides (seen facing image-left) would pull the others to the
+      // wrong half-turn.
       for (int i : {2, 3 + 3 * far, 4 + 3 * far, 3 + 3 * near, 4 + 3 * near}) {
-        const int side = i == 2 ? near : (i - 3) / 3;
+        const int side = i == 2 ? trunk_side : (i - 3) / 3;
+        if (events[side].empty()) continue;
         std::vector<double> values(n);
         for (int f = 0; f < n; ++f) values[f] = x[f * N + i];
         const internal::StrideTemplates templates(phases[side], values, kCycleNeighbours);
@@ -374,14 +375,18 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         }
         // Where the far leg is hidden (a treadmill console hides it at the same phase of every
         // stride, so its own template there is only the fit's guess), the near leg's template
-        // at the far leg's phase: a runner's two legs move alike.
+        // at the far leg's phase: a runner's two legs move alike. Where the far leg's own phase
+        // is unknown (it shows no strides, or a hidden stretch made a half stride irregular),
+        // the legs' antiphase: half a stride from the near leg's.
         if (side != near || i == 2) continue;
         const int i_far = i - 3 * near + 3 * far;
         for (int f = 0; f < n; ++f) {
           const bool hidden = observed[f][2 + far][2] <= 0 && observed[f][4 + far][2] <= 0;
           const int stride = phases[near].stride[f];
-          if (!hidden || phases[far].stride[f] < 0 || !templates.Has(stride)) continue;
-          problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phases[far].phase[f]);
+          if (!hidden || !templates.Has(stride)) continue;
+          const double phase = phases[far].stride[f] >= 0 ? phases[far].phase[f]
+                                                          : std::fmod(phases[near].phase[f] + 1.0, 2.0);
+          problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phase);
           problem.anchor_weights[f * N + i_far] = std::pow(sigma_px / (robust_px * allowed[i_far]), 2);
         }
       }

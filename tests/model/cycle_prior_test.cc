@@ -40,6 +40,14 @@ TEST(CyclePrior, NoEventsWithoutPeriodicity) {
   }
   EXPECT_TRUE(StrideEvents(times, signal).empty());
   EXPECT_TRUE(StrideEvents({0, 1, 2}, {0, 1, 0}).empty());  // too short
+  // A slow sway (a runner standing, a drifting detector) correlates highly at every short lag
+  // but has no peak at a stride period.
+  std::vector<double> sway_times, sway;
+  for (int f = 0; f < 60 * 30; ++f) {
+    sway_times.push_back(f / 30.0);
+    sway.push_back(std::sin(2 * kPi * sway_times.back() / 8.0));
+  }
+  EXPECT_TRUE(StrideEvents(sway_times, sway).empty());
 }
 
 // A runner-like clip: each stride has a "stance" from footfall to toe-off and a "swing" to the

@@ -208,6 +208,38 @@ TEST(LegModel, VariableRunnerIsNotPulledToItsMean) {
   EXPECT_LE(with_prior.shank_rmse, without.shank_rmse + 0.25);
 }
 
+// A far leg the detector never finds (knee, ankle, heel and toe missing in every frame): the
+// gait-cycle prior still runs on the near leg and fills the far one from the near leg's
+// pattern half a stride away. Measured: far knee RMSE 14.6 degrees against 39 without the
+// prior (60 fps: 12 against 52); the near leg is unharmed.
+TEST(LegModel, NeverSeenFarLegIsFilledFromTheNearLeg) {
+  test::SynthCase c{View::kSide, false, 120, "realistic"};
+  const synth::SynthResult r = synth::Generate(c.Options(8.0, 3));
+  PoseSequence poses = ConvertLayout(r.poses, KeypointLayout::kCanonical);
+  const int far = FitLegModel(poses).near_leg == 0 ? 1 : 0;
+  for (int f = 0; f < poses.num_frames(); ++f) {
+    for (int k : {2 + far, 4 + far, 6 + far, 8 + far}) poses.at(f, k) = Keypoint{};
+  }
+  FitOptions off;
+  off.cycle_prior_deg = 0;
+  const FittedMotion with_prior = FitLegModel(poses);
+  const FittedMotion without = FitLegModel(poses, off);
+  auto knee_rmse = [&](const FittedMotion& m, int side) {
+    double sum = 0;
+    for (int f = 0; f < poses.num_frames(); ++f) {
+      sum += std::pow(m.knee_flexion_deg[f][side] - TruthAngles(r.clean_poses, f, side, m.direction).knee, 2);
+    }
+    return std::sqrt(sum / poses.num_frames());
+  };
+  std::cout << "never-seen far leg: knee RMSE " << knee_rmse(with_prior, far) << " deg with the prior, "
+            << knee_rmse(without, far) << " without; near leg " << knee_rmse(with_prior, 1 - far) << "\n";
+  EXPECT_TRUE(with_prior.cycle_prior_applied);
+  EXPECT_LT(knee_rmse(with_prior, far), 20.0);
+  EXPECT_LT(knee_rmse(with_prior, far), 0.5 * knee_rmse(without, far));
+  EXPECT_LT(knee_rmse(with_prior, 1 - far), 1.5);
+  EXPECT_TRUE(with_prior.filled[0][far]);
+}
+
 // Frames whose fitted left/right knees match RTMPose's labels better crossed than as named.
 int KneesCrossedAgainst(const FittedMotion& m, const PoseSequence& reference) {
   int crossed = 0;

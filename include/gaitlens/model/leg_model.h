@@ -25,13 +25,14 @@ struct FitOptions {
   double robust_scale_leg = 0.03;
   // Keypoints below this confidence are ignored. In [0, 1).
   double min_confidence = 0.05;
-  // Gait-cycle prior: each joint angle (side view) or knee and ankle position (rear/front, with
-  // 0.3 leg lengths x this angle as the allowed deviation) is pulled towards a template of the
-  // same leg's other strides (up to six before and after, lined up in time) at the same gait
-  // phase, allowing this much stride-to-stride deviation (degrees, 1 sigma). It averages
-  // keypoint noise over strides and fills a hidden far leg from the near leg's pattern; a
-  // smaller value pulls harder (and shrinks real stride-to-stride variability more). 0 = off.
-  // In [0, 90].
+  // Gait-cycle prior: the thigh, shank and trunk angles (side view) or knee and ankle positions
+  // and pelvis obliquity (rear/front, with 0.3 leg lengths x this angle as the allowed
+  // deviation) are pulled towards a template of the same leg's other strides (up to six before
+  // and after, lined up in time) at the same gait phase, allowing at least this much
+  // stride-to-stride deviation (degrees, 1 sigma; in the side view more where the runner's own
+  // strides are measured to vary more). It averages keypoint noise over strides and fills a
+  // hidden far leg from the near leg's pattern; a smaller value pulls harder (and shrinks real
+  // stride-to-stride variability more). 0 = off. In [0, 90].
   double cycle_prior_deg = 2.0;
   // Resolve left/right label swaps (and merged knees) before fitting.
   bool resolve_swaps = true;
