@@ -321,6 +321,55 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
   return events;
 }
 
+std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::vector<double>& values,
+                                const std::vector<double>& events) {
+  const int n = static_cast<int>(values.size());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (n == 0 || times_s.size() != values.size()) return std::vector<double>(n, nan);
+  // The signal, piecewise linear in time, with missing values bridged linearly.
+  std::vector<double> v(values);
+  int last = -1;
+  for (int f = 0; f < n; ++f) {
+    if (!std::isfinite(v[f])) continue;
+    for (int g = last + 1; g < f; ++g) {
+      v[g] = last < 0 ? v[f]
+                      : v[last] + (v[f] - v[last]) * (times_s[g] - times_s[last]) /
+                                      std::max(1e-12, times_s[f] - times_s[last]);
+    }
+    last = f;
+  }
+  if (last < 0) return std::vector<double>(n, nan);
+  for (int g = last + 1; g < n; ++g) v[g] = v[last];
+  // Its integral from the first frame (trapezoids), and at any time inside the clip.
+  std::vector<double> integral(n, 0.0);
+  for (int f = 1; f < n; ++f) {
+    integral[f] = integral[f - 1] + 0.5 * (v[f] + v[f - 1]) * (times_s[f] - times_s[f - 1]);
+  }
+  auto integral_at = [&](double t) {
+    const int j = static_cast<int>(std::upper_bound(times_s.begin(), times_s.end(), t) - times_s.begin()) - 1;
+    if (j < 0) return 0.0;
+    if (j >= n - 1) return integral[n - 1];
+    const double u = (t - times_s[j]) / std::max(1e-12, times_s[j + 1] - times_s[j]);
+    const double at_t = v[j] + u * (v[j + 1] - v[j]);
+    return integral[j] + 0.5 * (v[j] + at_t) * (t - times_s[j]);
+  };
+  std::vector<double> periods;
+  for (std::size_t i = 2; i < events.size(); ++i) periods.push_back(events[i] - events[i - 2]);
+  const double period = Median(periods);
+  const double span = times_s.back() - times_s.front();
+  if (!(period > 0) || !(span >= period)) {
+    const double mean = span > 0 ? integral[n - 1] / span : v[0];
+    return std::vector<double>(n, mean);
+  }
+  // The mean over [t - period / 2, t + period / 2], the window moved inside the clip.
+  std::vector<double> trend(n);
+  for (int f = 0; f < n; ++f) {
+    const double start = std::clamp(times_s[f] - 0.5 * period, times_s.front(), times_s.back() - period);
+    trend[f] = (integral_at(start + period) - integral_at(start)) / period;
+  }
+  return trend;
+}
+
 double AllowedDeviation(const std::vector<double>& values, const std::vector<double>& templ,
                         const std::vector<double>& noise_variance, double floor, double factor) {
   std::vector<double> squared;

@@ -80,6 +80,16 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
                                    const std::vector<double>& weights, std::vector<double> events,
                                    int neighbours, int iterations = 4, double search = 0.06);
 
+// The slow part of a periodic signal: its mean over one stride period (the median time between
+// every other event of `events`, as from StrideEvents), centred on each frame where a whole
+// period fits and the first or last whole period near the ends. The signal is taken as linear
+// between frames and integrated over exactly one period, so the mean cancels every harmonic of
+// the stride whatever the frame rate; what is left is the drift a template of the periodic part
+// should not average over (e.g. a runner drifting on the belt). NaN values are bridged
+// linearly; with fewer than three events, or a clip shorter than a period, the plain mean.
+std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::vector<double>& values,
+                                const std::vector<double>& events);
+
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around
 // their template `templ` (a robust variance: the median of the squares / 0.455) less the mean

@@ -20,8 +20,13 @@ constexpr int kPoints = 6;       // canonical hips, knees, ankles (left/right in
 // The gait-cycle prior: refits, and strides on each side whose frames inform a template.
 constexpr int kCycleRounds = 2;
 constexpr int kCycleNeighbours = 6;
-// How much smoother the pelvis half-width is than the other variables (x the smoothness weight).
+// How much smoother the pelvis is than the knees and ankles (x the smoothness weight): its
+// half-width changes only as the runner drifts towards or away from the camera (a rigid pelvis
+// seen from behind keeps its width); its centre sways and bounces with accelerations of a few
+// m/s^2 where a swinging ankle reaches a hundred.
 constexpr double kHalfWidthStiffness = 1e4;
+constexpr double kCentreXStiffness = 10;
+constexpr double kCentreYStiffness = 3;
 
 // Model positions of the six points: hips from the rigid pelvis, knees and ankles free.
 // `sign` is +1 in a rear view (the left hip is image-left), -1 in a front view.
@@ -98,9 +103,9 @@ double FppaDeg(const std::array<double, 2>& hip, const std::array<double, 2>& kn
 }  // namespace
 
 // The gait-cycle prior of the rear/front view (see docs/leg_model.md): knees and ankles,
-// relative to the pelvis centre, and the pelvis obliquity are anchored to the same phase of the
-// neighbouring strides, phase from each ankle's height above the pelvis; two warm-started
-// refits. The allowed stride-to-stride deviation of a point is 0.3 leg lengths times the angle
+// relative to the pelvis centre, the pelvis obliquity and the pelvis centre (less its drift) are
+// anchored to the same phase of the neighbouring strides, phase from each ankle's height above
+// the pelvis; two warm-started refits. The allowed stride-to-stride deviation of a point is 0.3 leg lengths times the angle
 // cycle_prior_deg (in radians; 1 % of leg at the default 2 degrees, chosen on the synthetic
 // sweep). False when the motion is not periodic enough or the keypoints' jitter cannot be
 // measured.
@@ -165,6 +170,22 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       }
     }
     anchor(3, -1, 0, sigma_rad);  // obliquity, on the left leg's strides
+    // The pelvis centre: its sway and bounce repeat with the strides, on top of a drift on the
+    // belt that the template must not average over; so the template is of what is left after
+    // the drift (a stride-long mean), and the drift is added back.
+    for (int i = 0; i < 2; ++i) {
+      std::vector<double> centre(n);
+      for (int f = 0; f < n; ++f) centre[f] = x[f * kParameters + i];
+      const std::vector<double> trend = StrideTrend(times, centre, events[0]);
+      for (int f = 0; f < n; ++f) centre[f] -= trend[f];
+      const std::vector<double> templ = PhaseTemplate(times, centre, events[0], kCycleNeighbours);
+      const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_point * sigma_point);
+      for (int f = 0; f < n; ++f) {
+        if (std::isnan(templ[f]) || std::isnan(trend[f])) continue;
+        problem->anchor_values[f * kParameters + i] = templ[f] + trend[f];
+        problem->anchor_weights[f * kParameters + i] = weight;
+      }
+    }
     applied = true;
     FitSummary refit;
     SolveLegProblem(options, problem, &refit);
@@ -239,8 +260,8 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   // Positions in leg lengths, the obliquity in radians; the pelvis half-width stays positive.
   std::vector<double> units(kParameters, leg_px);
   units[3] = 1.0;
-  // The pelvis half-width changes only as the runner drifts towards or away from the camera:
-  // much smoother than the joints (a rigid pelvis seen from behind keeps its width).
+  units[0] = leg_px / std::sqrt(kCentreXStiffness);
+  units[1] = leg_px / std::sqrt(kCentreYStiffness);
   units[2] = leg_px / std::sqrt(kHalfWidthStiffness);
   problem.smoothness = SmoothnessCoefficients(poses.timestamps_s, kParameters, options.smoothness, units);
   problem.frame_lower.assign(kParameters, -std::numeric_limits<double>::infinity());

@@ -172,6 +172,43 @@ TEST(CyclePrior, RegistrationLinesUpJitteredEvents) {
   EXPECT_LT(longer, 0.25 * before);
 }
 
+TEST(CyclePrior, StrideTrendKeepsTheDriftAndDropsTheStrides) {
+  // A stride of 0.7 s with two harmonics on top of a slow drift; 30 fps with uneven frame
+  // times, so a period is not a whole number of frames; two values missing.
+  const double fps = 30, period = 0.7;
+  std::vector<double> times, values, drift, events;
+  for (int f = 0; f < 8 * 30; ++f) {
+    const double t = f / fps + 0.004 * std::sin(f);  // slightly uneven frame times
+    times.push_back(t);
+    drift.push_back(3.0 * t + 2.0 * std::sin(2 * kPi * t / 6.0));
+    values.push_back(drift.back() + 10 * std::sin(2 * kPi * t / period) +
+                     4 * std::cos(4 * kPi * t / period));
+  }
+  values[50] = values[51] = std::nan("");
+  for (double t = 0.1; t < 8; t += period / 2) events.push_back(t);
+  const std::vector<double> trend = StrideTrend(times, values, events);
+  ASSERT_EQ(trend.size(), values.size());
+  double worst_inside = 0, worst_edge = 0;
+  for (std::size_t f = 0; f < trend.size(); ++f) {
+    const bool inside = times[f] > period / 2 && times[f] < times.back() - period / 2;
+    (inside ? worst_inside : worst_edge) =
+        std::max(inside ? worst_inside : worst_edge, std::abs(trend[f] - drift[f]));
+  }
+  // A whole period cancels the oscillation (amplitude 14) up to the linear interpolation
+  // between frames and the two bridged frames; the drift's own curvature adds under 0.1. Near
+  // the ends the window cannot be centred: the drift (slope up to 3 + 2.1 per s) makes the
+  // trend lag or lead by up to 0.35 s of it there.
+  EXPECT_LT(worst_inside, 0.3);
+  EXPECT_LT(worst_edge, 1.9);
+  std::cout << "stride trend error: " << worst_inside << " inside, " << worst_edge << " at the ends\n";
+  // Too few events to know the period: one value, the mean over the clip.
+  const std::vector<double> flat = StrideTrend(times, values, {0.1, 0.45});
+  EXPECT_EQ(flat.front(), flat.back());
+  EXPECT_NEAR(flat.front(), 12.0, 1.0);  // the drift's mean: 3 x 4 s plus the sine's mean
+  // Nothing finite: NaN, not a number made up.
+  EXPECT_TRUE(std::isnan(StrideTrend(times, std::vector<double>(times.size(), std::nan("")), events)[0]));
+}
+
 TEST(CyclePrior, AllowedDeviationIsTheRunnersOwnBeyondTheNoise) {
   std::mt19937 rng(9);
   std::normal_distribution<double> normal(0, 1);
