@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <type_traits>
 #include <limits>
 
 #include <ceres/ceres.h>
@@ -82,6 +84,9 @@ struct FrontalFrameCost {
   double scale_, sign_, thigh_max_, shank_max_;
 };
 
+using FrontalCostFactory =
+    std::function<ceres::CostFunction*(const std::array<std::array<double, 3>, kPoints>& observed)>;
+
 double Percentile(std::vector<double> values, double q, double fallback) {
   if (values.empty()) return fallback;
   const std::size_t i = std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()));
@@ -100,19 +105,111 @@ double FppaDeg(const std::array<double, 2>& hip, const std::array<double, 2>& kn
   return (knee[0] - line_x) * medial >= 0 ? angle : -angle;
 }
 
+// The prior's variables in two groups: 0 lateral (x), 1 vertical (y and the pelvis obliquity);
+// -1 not anchored (the pelvis half-width).
+constexpr std::array<int, kParameters> kAllowanceGroup = {0, 1, -1, 1, 0, 1, 0, 1, 0, 1, 0, 1};
+// The lateral allowance as a multiple of the default one: sideways a knee or ankle repeats its
+// path to a few millimetres (a 1-degree change of valgus moves the knee 0.3 % of leg), and on
+// the synthetic sweep half the default is better than the default at every frame rate and noise
+// (harsh 30 fps: 1.1 % of leg against 1.3 %; FPPA 1.5 against 2.0 degrees).
+constexpr double kLateralAllowance = 0.5;
+// The vertical allowance is chosen per clip among these multiples of the default (0: no prior):
+// the heights of knees, ankles and pelvis follow each step's timing and bounce, which vary from
+// runner to runner (on a runner three times as variable as typical the default allowance
+// doubled the error).
+constexpr std::array<double, 5> kVerticalAllowances = {0.5, 1, 2, 4, 0};
+// Blocks of three frames out of every kHeldOut have their keypoints held out; the middle one is
+// scored (the jitter of its neighbours, correlated with its own, is held out with it).
+constexpr int kHeldOut = 8;
+// Iterations of each scoring fit (they start from the first fit; more change no choice on the
+// synthetic sweep).
+constexpr int kScoringIterations = 4;
+// At most this many frames (from the middle of the clip) are used to choose the allowance.
+constexpr int kCrossValidationFrames = 2400;
+
+// Scales the anchor weights `base` (made with the default allowance) by the group allowances.
+void ScaleAnchors(const std::vector<double>& base, double vertical, std::vector<double>* weights) {
+  weights->resize(base.size());
+  for (std::size_t k = 0; k < base.size(); ++k) {
+    const int group = kAllowanceGroup[k % kParameters];
+    const double scale = group == 0 ? kLateralAllowance : group == 1 ? vertical : 1.0;
+    (*weights)[k] = scale > 0 ? base[k] / (scale * scale) : 0.0;
+  }
+}
+
+// The vertical allowance by cross-validation: for each of kVerticalAllowances the fit without
+// the held-out frames' keypoints predicts their vertical coordinates, and the allowance with the
+// least error wins (squared residuals clipped at 4 jitter sds, so outliers do not vote). That
+// error is the jitter plus the fit's own error, and only the second depends on the allowance.
+// On the synthetic sweep it picks 0.5-2x for typical runners at 30 fps, 4x at 120-240 fps and
+// no vertical prior for a runner three times as variable. (Cross-validating the lateral
+// allowance the same way picked too loose a prior: it is fixed.) Adds the scoring fits' time to
+// the summary's.
+double CrossValidatedVerticalAllowance(
+    const FitOptions& options, const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
+    double sign, double sigma_px, const FrontalCostFactory& make_cost, const BandedProblem& problem,
+    FitSummary* summary) {
+  // The scoring fits run on the middle kCrossValidationFrames of the clip (the allowance is the
+  // runner's, and a long clip would only cost time), with the held-out keypoints left out.
+  const int n = std::min(problem.num_frames, kCrossValidationFrames);
+  const int first = (problem.num_frames - n) / 2;
+  const auto slice = [&](const auto& v) {
+    using V = std::decay_t<decltype(v)>;
+    return V(v.begin() + static_cast<std::ptrdiff_t>(first) * kParameters,
+             v.begin() + static_cast<std::ptrdiff_t>(first + n) * kParameters);
+  };
+  BandedProblem scored;
+  scored.num_frames = n;
+  scored.frame_size = kParameters;
+  scored.smoothness = slice(problem.smoothness);
+  scored.anchor_values = slice(problem.anchor_values);
+  scored.frame_lower = problem.frame_lower;
+  scored.frame_upper = problem.frame_upper;
+  const std::vector<double> start = slice(problem.frames), base = slice(problem.anchor_weights);
+  for (int f = 0; f < n; ++f) {
+    std::array<std::array<double, 3>, kPoints> seen = observed[first + f];
+    if (std::abs(f % kHeldOut - kHeldOut / 2) <= 1) {
+      for (auto& point : seen) point[2] = 0;
+    }
+    scored.frame_costs.emplace_back(make_cost(seen));
+  }
+  const double clip = std::pow(4 * sigma_px, 2);
+  double best = 1, best_error = std::numeric_limits<double>::infinity();
+  FitOptions scoring_options = options;
+  scoring_options.max_iterations = std::min(options.max_iterations, kScoringIterations);
+  for (double allowance : kVerticalAllowances) {
+    scored.frames = start;
+    ScaleAnchors(base, allowance, &scored.anchor_weights);
+    FitSummary scoring;
+    SolveLegProblem(scoring_options, &scored, &scoring);
+    summary->solve_seconds += scoring.solve_seconds;  // time spent, though not a step of the fit
+    double error = 0;
+    for (int f = kHeldOut / 2; f < n; f += kHeldOut) {
+      std::array<std::array<double, 2>, kPoints> points;
+      FrontalPoints(scored.frames.data() + f * kParameters, sign, &points);
+      const auto& seen = observed[first + f];
+      for (int k = 0; k < kPoints; ++k) {
+        if (seen[k][2] > 0) error += std::min(clip, std::pow(points[k][1] - seen[k][1], 2));
+      }
+    }
+    if (error < best_error) best_error = error, best = allowance;
+  }
+  return best;
+}
+
 }  // namespace
 
 // The gait-cycle prior of the rear/front view (see docs/leg_model.md): knees and ankles,
 // relative to the pelvis centre, the pelvis obliquity and the pelvis centre (less its drift) are
 // anchored to the same phase of the neighbouring strides, phase from each ankle's height above
-// the pelvis; two warm-started refits. The allowed stride-to-stride deviation of a point is 0.3 leg lengths times the angle
-// cycle_prior_deg (in radians; 1 % of leg at the default 2 degrees, chosen on the synthetic
-// sweep). False when the motion is not periodic enough or the keypoints' jitter cannot be
-// measured.
+// the pelvis; two warm-started refits. The default allowed stride-to-stride deviation of a point
+// is 0.3 leg lengths times the angle cycle_prior_deg (in radians; 1 % of leg at the default 2
+// degrees), half that sideways and cross-validated vertically. False when the motion is not
+// periodic enough or the keypoints' jitter cannot be measured.
 bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times,
                      const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
-                     double sign, double robust_px, double leg_px, BandedProblem* problem,
-                     FitSummary* summary) {
+                     double sign, double robust_px, double leg_px, const FrontalCostFactory& make_cost,
+                     BandedProblem* problem, FitSummary* summary) {
   const int n = problem->num_frames;
   const double sigma_rad = options.cycle_prior_deg * kPi / 180;
   bool applied = false;
@@ -121,6 +218,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
   const double sigma_px = KeypointJitterPx(observed, model_points, std::nan(""));
   if (!std::isfinite(sigma_px)) return false;  // the jitter is unknown, and so how hard to pull
   std::array<std::vector<double>, 2> events;
+  double vertical = 1;
   for (int round = 0; round < kCycleRounds; ++round) {
     const double* x = problem->frames.data();
     bool periodic = true;
@@ -186,6 +284,11 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
         problem->anchor_weights[f * kParameters + i] = weight;
       }
     }
+    if (round == 0) {
+      vertical = CrossValidatedVerticalAllowance(options, observed, sign, sigma_px, make_cost, *problem,
+                                                 summary);
+    }
+    ScaleAnchors(std::vector<double>(problem->anchor_weights), vertical, &problem->anchor_weights);
     applied = true;
     FitSummary refit;
     SolveLegProblem(options, problem, &refit);
@@ -253,10 +356,12 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
       observed[f][k] = usable(f, k) ? std::array<double, 3>{p.x, p.y, p.confidence}
                                     : std::array<double, 3>{0, 0, 0};
     }
-    problem.frame_costs.emplace_back(
-        new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals, kParameters>(
-            new FrontalFrameCost(observed[f], robust_px, sign, thigh_max, shank_max)));
   }
+  const FrontalCostFactory make_cost = [&](const std::array<std::array<double, 3>, kPoints>& seen) {
+    return new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals, kParameters>(
+        new FrontalFrameCost(seen, robust_px, sign, thigh_max, shank_max));
+  };
+  for (int f = 0; f < n; ++f) problem.frame_costs.emplace_back(make_cost(observed[f]));
   // Positions in leg lengths, the obliquity in radians; the pelvis half-width stays positive.
   std::vector<double> units(kParameters, leg_px);
   units[3] = 1.0;
@@ -270,7 +375,7 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   SolveLegProblem(options, &problem, &fit_summary);
   const bool cycle_applied = options.cycle_prior_deg > 0 &&
                              ApplyCyclePrior(options, poses.timestamps_s, observed, sign, robust_px,
-                                             leg_px, &problem, &fit_summary);
+                                             leg_px, make_cost, &problem, &fit_summary);
   for (int f = 0; f < n; ++f) {
     std::copy_n(problem.frames.begin() + f * kParameters, kParameters, frames[f].begin());
   }

@@ -289,13 +289,14 @@ TEST(LegModel, RealClipKeepsTheLegLabels) {
   EXPECT_LE(crossed, 18);     // measured 8-9 (2.5 %)
 }
 
-class LegModelFrontal : public ::testing::TestWithParam<test::SynthCase> {};
+// Rear/front scores against the truth: RMSE of hips, knees and ankles against the clean points in
+// mean projected leg lengths, the FPPA at each stance's lowest pelvis against the camera truth
+// (mean absolute error, degrees), and the fraction of frames whose relabelling matches the swaps.
+struct FrontalScores {
+  double rmse_leg = 0, fppa_error = 0, labels_right = 0;
+};
 
-TEST_P(LegModelFrontal, PositionsLabelsAndValgusAgainstTruth) {
-  const test::SynthCase& c = GetParam();
-  const synth::SynthResult r = synth::Generate(c.Options(8.0, 3));
-  const FittedMotion m = FitLegModel(r.poses);
-  ASSERT_EQ(m.view, c.view);  // detected from the keypoints
+FrontalScores ScoreFrontal(const synth::SynthResult& r, const FittedMotion& m, double fps) {
   const PoseSequence& clean = r.clean_poses;
   const int n = clean.num_frames();
   double sum_sq = 0, leg = 0;
@@ -313,30 +314,65 @@ TEST_P(LegModelFrontal, PositionsLabelsAndValgusAgainstTruth) {
     }
   }
   leg /= 2 * n;  // mean projected leg length
-  const double rmse_leg = std::sqrt(sum_sq / count) / leg;
-  // FPPA at each stance's lowest pelvis against the camera truth.
-  double fppa_error = 0;
+  FrontalScores scores;
+  scores.rmse_leg = std::sqrt(sum_sq / count) / leg;
+  scores.labels_right = static_cast<double>(correct) / n;
   int stances = 0;
   for (const synth::StepTruth& step : r.truth.steps) {
-    const int f = static_cast<int>(std::lround(step.lowest_pelvis_s * c.fps));
+    const int f = static_cast<int>(std::lround(step.lowest_pelvis_s * fps));
     if (f >= n) continue;
-    fppa_error += std::abs(m.fppa_deg[f][step.side] - step.fppa_midstance_camera_deg);
+    scores.fppa_error += std::abs(m.fppa_deg[f][step.side] - step.fppa_midstance_camera_deg);
     ++stances;
   }
-  fppa_error /= stances;
-  std::cout << c.Name() << ": hip/knee/ankle RMSE " << 100 * rmse_leg << " % leg; labels "
-            << 100.0 * correct / n << " %; FPPA at midstance off by " << fppa_error
+  scores.fppa_error /= std::max(1, stances);
+  return scores;
+}
+
+class LegModelFrontal : public ::testing::TestWithParam<test::SynthCase> {};
+
+TEST_P(LegModelFrontal, PositionsLabelsAndValgusAgainstTruth) {
+  const test::SynthCase& c = GetParam();
+  const synth::SynthResult r = synth::Generate(c.Options(8.0, 3));
+  const FittedMotion m = FitLegModel(r.poses);
+  ASSERT_EQ(m.view, c.view);  // detected from the keypoints
+  const FrontalScores scores = ScoreFrontal(r, m, c.fps);
+  std::cout << c.Name() << ": hip/knee/ankle RMSE " << 100 * scores.rmse_leg << " % leg; labels "
+            << 100.0 * scores.labels_right << " %; FPPA at midstance off by " << scores.fppa_error
             << " deg on average; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
-  // The target is 1 % of leg length: met under realistic noise from 60 fps up. Harsh
-  // noise (1 % of body height is 2.5 % of this 254 px leg per coordinate) leaves 1.4-1.6 % at
-  // 120 fps and 2.0-2.1 % at 30 fps. Regression floors at today's values.
+  EXPECT_TRUE(m.cycle_prior_applied);
+  // The target is 1 % of leg length: met under realistic noise at every frame rate.
+  // Harsh noise (1 % of body height is 2.5 % of this 254 px leg per coordinate) leaves 1.0 %
+  // at 240 fps, 1.2-1.3 % at 120 fps and 2.1-2.35 % at 30 fps. Regression floors at today's
+  // values.
   double floor = 0.005;
-  if (c.noise == "realistic") floor = c.fps >= 60 ? 0.0095 : 0.012;
-  if (c.noise == "harsh") floor = c.fps >= 120 ? 0.017 : c.fps >= 60 ? 0.0195 : 0.023;
-  EXPECT_LE(rmse_leg, floor);
-  EXPECT_GE(static_cast<double>(correct) / n, 0.995);
-  EXPECT_LE(fppa_error, c.noise == "clean" ? 0.6 : c.noise == "realistic" ? 2.0 : 2.5);
+  if (c.noise == "realistic") floor = c.fps >= 60 ? 0.0085 : 0.011;
+  if (c.noise == "harsh") floor = c.fps >= 120 ? 0.0135 : c.fps >= 60 ? 0.018 : 0.024;
+  EXPECT_LE(scores.rmse_leg, floor);
+  EXPECT_GE(scores.labels_right, 0.995);
+  EXPECT_LE(scores.fppa_error, c.noise == "clean" ? 0.6 : c.noise == "realistic" ? 1.5 : 2.3);
+}
+
+// The vertical allowance is cross-validated per clip: a runner three times as variable as
+// typical is not pulled to a mean stride it does not run (with the default allowance the
+// positions came out twice as far off as with no prior: 1.51 % of leg against 0.79 %), while a
+// typical runner keeps the prior's gain.
+TEST(LegModel, VariableRunnerRearIsNotPulledToItsMean) {
+  for (double cv : {0.02, 0.06}) {
+    test::SynthCase c{View::kRear, false, 120, "realistic"};
+    synth::SynthOptions options = c.Options(8.0, 3);
+    options.runner.variability_cv = cv;
+    const synth::SynthResult r = synth::Generate(options);
+    FitOptions off;
+    off.cycle_prior_deg = 0;
+    const FrontalScores with_prior = ScoreFrontal(r, FitLegModel(r.poses), c.fps);
+    const FrontalScores without = ScoreFrontal(r, FitLegModel(r.poses, off), c.fps);
+    std::cout << "rear, variability " << cv << ": position RMSE " << 100 * with_prior.rmse_leg
+              << " % leg with the prior, " << 100 * without.rmse_leg << " % without; FPPA error "
+              << with_prior.fppa_error << " against " << without.fppa_error << " deg\n";
+    EXPECT_LE(with_prior.rmse_leg, without.rmse_leg * (cv > 0.05 ? 1.0 : 0.9)) << cv;
+    EXPECT_LE(with_prior.fppa_error, without.fppa_error * (cv > 0.05 ? 1.25 : 0.9)) << cv;
+  }
 }
 
 std::vector<test::SynthCase> FrontalCases() {
