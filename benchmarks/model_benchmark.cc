@@ -2,7 +2,7 @@
 // keypoint noise, fitted as one sequence. Prints the frame count beside the solve time, and
 // beside decode-only frames/s of a real clip measured in the same run (before and after the
 // fits), since this machine's speed varies from run to run: the ratio is what compares.
-//   build/benchmarks/model_benchmark [seconds] [fps]
+//   build/benchmarks/model_benchmark [seconds] [fps] [view: side (default), rear or front]
 // The clip is $GAITLENS_BENCH_VIDEO, else ../shared/data/real/male_side/male_side.mp4; without
 // either the decode reference is skipped.
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gaitlens/core/error.h"
+#include "gaitlens/core/view.h"
 #include "gaitlens/io/video_reader.h"
 #include "gaitlens/model/leg_model.h"
 #include "gaitlens/synth/synthesizer.h"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     gaitlens::synth::SynthOptions options;
     options.duration_s = argc > 1 ? std::atof(argv[1]) : 60.0;
     options.camera.fps = argc > 2 ? std::atof(argv[2]) : 120.0;
+    options.camera.view = argc > 3 ? gaitlens::ViewFromString(argv[3]) : gaitlens::View::kSide;
     options.noise = gaitlens::synth::NoiseParams::Realistic();
     const gaitlens::synth::SynthResult clip = gaitlens::synth::Generate(options);
     const std::string video = ReferenceVideo();
@@ -62,8 +64,9 @@ int main(int argc, char** argv) {
         const double seconds = Seconds(start);
         const double rate = clip.poses.num_frames() / seconds;
         if (cycle_prior > 0 && rate > best_with_prior) best_with_prior = rate;
-        std::printf("%d frames fitted in %.3f s (%.0f frames/s; cycle prior %s; solver %s)\n",
-                    clip.poses.num_frames(), seconds, rate, cycle_prior > 0 ? "on" : "off",
+        std::printf("%d frames (%s view) fitted in %.3f s (%.0f frames/s; cycle prior %s; solver %s)\n",
+                    clip.poses.num_frames(), gaitlens::ToString(motion.view), seconds, rate,
+                    cycle_prior > 0 ? "on" : "off",
                     motion.summary.BriefReport().c_str());
       }
     }
