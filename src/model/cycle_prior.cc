@@ -364,7 +364,7 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::v
   // The mean over [t - period / 2, t + period / 2], the window moved inside the clip.
   std::vector<double> trend(n);
   for (int f = 0; f < n; ++f) {
-    const double start = std::clamp(times_s[f] - 0.5 * period, times_s.front(), times_s.back() - period);
+    const double start = std::max(times_s.front(), std::min(times_s[f] - 0.5 * period, times_s.back() - period));
     trend[f] = (integral_at(start + period) - integral_at(start)) / period;
   }
   return trend;

@@ -87,6 +87,7 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
 // the stride whatever the frame rate; what is left is the drift a template of the periodic part
 // should not average over (e.g. a runner drifting on the belt). NaN values are bridged
 // linearly; with fewer than three events, or a clip shorter than a period, the plain mean.
+// times_s must increase (as PoseSequence::Validate requires).
 std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::vector<double>& values,
                                 const std::vector<double>& events);
 

@@ -165,13 +165,44 @@ double CrossValidatedVerticalAllowance(
   scored.anchor_values = slice(problem.anchor_values);
   scored.frame_lower = problem.frame_lower;
   scored.frame_upper = problem.frame_upper;
-  const std::vector<double> start = slice(problem.frames), base = slice(problem.anchor_weights);
+  const std::vector<double> base = slice(problem.anchor_weights);
+  const auto held_out = [](int f) { return std::abs(f % kHeldOut - kHeldOut / 2) <= 1; };
+  // The first fit saw the held-out keypoints: start from it with each held-out block bridged
+  // linearly instead, and re-base the knee and ankle anchors (template + pelvis centre) on the
+  // bridged centre, so that what is scored was not fitted.
+  std::vector<double> start = slice(problem.frames);
+  const std::vector<double> fitted = start;
+  for (int f = 0; f < n; ++f) {
+    if (!held_out(f)) continue;
+    int before = f - 1, after = f + 1;
+    while (before >= 0 && held_out(before)) --before;
+    while (after < n && held_out(after)) ++after;
+    if (before < 0 && after >= n) continue;  // no frame left to bridge from (not with n >= 8)
+    for (int i = 0; i < kParameters; ++i) {
+      const double a = before >= 0 ? fitted[before * kParameters + i] : fitted[after * kParameters + i];
+      const double b = after < n ? fitted[after * kParameters + i] : a;
+      const double u = before >= 0 && after < n ? static_cast<double>(f - before) / (after - before) : 0.0;
+      start[f * kParameters + i] = a + u * (b - a);
+    }
+    for (int i = 4; i < kParameters; ++i) {  // knees and ankles: x relative to centre x, y to y
+      const int centre = (i % 2 == 0 ? 0 : 1) + f * kParameters;
+      scored.anchor_values[f * kParameters + i] += start[centre] - fitted[centre];
+    }
+  }
+  int scored_points = 0;
   for (int f = 0; f < n; ++f) {
     std::array<std::array<double, 3>, kPoints> seen = observed[first + f];
-    if (std::abs(f % kHeldOut - kHeldOut / 2) <= 1) {
-      for (auto& point : seen) point[2] = 0;
+    if (held_out(f)) {
+      for (auto& point : seen) {
+        if (f % kHeldOut == kHeldOut / 2 && point[2] > 0) ++scored_points;
+        point[2] = 0;
+      }
     }
     scored.frame_costs.emplace_back(make_cost(seen));
+  }
+  // Nothing to score, or no template to pull to: the default.
+  if (scored_points < 20 || std::all_of(base.begin(), base.end(), [](double w) { return w <= 0; })) {
+    return 1.0;
   }
   const double clip = std::pow(4 * sigma_px, 2);
   double best = 1, best_error = std::numeric_limits<double>::infinity();

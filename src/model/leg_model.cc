@@ -124,6 +124,7 @@ std::string FitSummary::BriefReport() const {
 
 FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   options.Check();
+  input.Validate(input.source.empty() ? std::string("leg model input") : input.source);
   const int n = input.num_frames();
   GAITLENS_CHECK_INPUT(n >= 10, AnalysisError, input.source, ": ", n,
                        " frames are too few to fit the leg model (need 10)");

@@ -106,7 +106,9 @@ struct FittedMotion {
 };
 
 // Fits the model to the whole sequence at once. Throws AnalysisError when there is too little
-// to fit (fewer than 10 frames, or no usable hip, knee and ankle), OptionError for bad options.
+// to fit (fewer than 10 frames, or no usable hip, knee and ankle), OptionError for bad options,
+// FormatError for an inconsistent sequence (PoseSequence::Validate: e.g. timestamps that do not
+// increase).
 FittedMotion FitLegModel(const PoseSequence& poses, const FitOptions& options = {});
 
 // The view the keypoints look like (side, rear or front): side when the ankles swing far ahead
