@@ -5,6 +5,9 @@
 #include <cmath>
 #include <limits>
 #include <utility>
+#include <vector>
+
+#include "model/cycle_prior.h"
 
 namespace gaitlens::internal {
 
@@ -19,6 +22,104 @@ void ExchangeLegs(PoseSequence* poses, int frame) {
 // Point k of frame f as labelled under state s (0 = as given, 1 = exchanged).
 const Keypoint& Labelled(const PoseSequence& poses, int f, int k, int s) {
   return poses.at(f, s == 0 ? k : (k ^ 1));
+}
+
+// The stride period from a signal that does not depend on the labels: the two ankles' horizontal
+// distance, which repeats every step (half a stride). 0 when the motion is not periodic.
+double LabelFreeStridePeriod(const PoseSequence& poses, double min_confidence) {
+  const int n = poses.num_frames();
+  std::vector<double> distance(n, std::numeric_limits<double>::quiet_NaN());
+  int seen = 0;
+  for (int f = 0; f < n; ++f) {
+    const Keypoint& left = poses.at(f, 4);
+    const Keypoint& right = poses.at(f, 5);
+    if (left.confidence < min_confidence || right.confidence < min_confidence) continue;
+    distance[f] = std::abs(left.x - right.x);
+    ++seen;
+  }
+  if (seen < n / 2) return 0;
+  // Bridge the gaps linearly (StrideEvents wants a value in every frame).
+  int last = -1;
+  for (int f = 0; f < n; ++f) {
+    if (std::isnan(distance[f])) continue;
+    for (int g = last + 1; g < f; ++g) {
+      distance[g] = last < 0 ? distance[f] : distance[last] + (distance[f] - distance[last]) * (g - last) / (f - last);
+    }
+    last = f;
+  }
+  for (int g = last + 1; g < n; ++g) distance[g] = distance[last];
+  const std::vector<double> events = StrideEvents(poses.timestamps_s, distance, 0.2, 0.8);
+  std::vector<double> periods;
+  for (std::size_t i = 2; i < events.size(); ++i) periods.push_back(events[i] - events[i - 2]);
+  if (periods.empty()) return 0;
+  std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
+  return 2 * periods[periods.size() / 2];
+}
+
+// Periodicity evidence for the labels: cost[f][c] for labelling frame f with state c (0 = as
+// given, 1 = exchanged) is how far its leg points, relative to the mid-hip, are from where the
+// same-labelled leg was one and two strides before and after (the median of those, under the
+// current labels `labels`), robust and capped. A stretch whose labels were swapped by the
+// detector shows each leg where the other was a stride away: half a stride out of phase.
+std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, const std::vector<int>& labels,
+                                                   double period_s, double min_confidence, double cap) {
+  const int n = poses.num_frames();
+  std::vector<std::array<double, 2>> cost(n, {0.0, 0.0});
+  const std::vector<double>& times = poses.timestamps_s;
+  auto seen = [&](const Keypoint& p) { return p.confidence >= min_confidence; };
+  // Leg point k of frame f under its label, relative to the mid-hip; false if not seen.
+  auto relative = [&](int f, int k, int state, double* x, double* y) {
+    const Keypoint& hip_l = poses.at(f, 0);
+    const Keypoint& hip_r = poses.at(f, 1);
+    const Keypoint& p = Labelled(poses, f, k, state);
+    if (!seen(hip_l) || !seen(hip_r) || !seen(p)) return false;
+    *x = p.x - 0.5 * (hip_l.x + hip_r.x);
+    *y = p.y - 0.5 * (hip_l.y + hip_r.y);
+    return true;
+  };
+  for (int f = 0; f < n; ++f) {
+    std::array<int, 4> references;
+    int count = 0;
+    for (int m : {-2, -1, 1, 2}) {
+      const double t = times[f] + m * period_s;
+      if (t < times.front() || t > times.back()) continue;
+      int g = static_cast<int>(std::lower_bound(times.begin(), times.end(), t) - times.begin());
+      if (g > 0 && (g == n || t - times[g - 1] < times[g] - t)) --g;
+      references[count++] = g;
+    }
+    if (count < 2) continue;
+    for (int k = 2; k < kNumLegPoints; k += 2) {  // knees to toes, left and right
+      // The median reference of each labelled leg point.
+      double reference[2][2];
+      bool complete = true;
+      for (int side = 0; side < 2 && complete; ++side) {
+        std::vector<double> xs, ys;
+        for (int r = 0; r < count; ++r) {
+          double x, y;
+          if (relative(references[r], k + side, labels[references[r]], &x, &y)) xs.push_back(x), ys.push_back(y);
+        }
+        if (xs.size() < 2) {
+          complete = false;
+          break;
+        }
+        std::nth_element(xs.begin(), xs.begin() + xs.size() / 2, xs.end());
+        std::nth_element(ys.begin(), ys.begin() + ys.size() / 2, ys.end());
+        reference[side][0] = xs[xs.size() / 2];
+        reference[side][1] = ys[ys.size() / 2];
+      }
+      if (!complete) continue;
+      double x[2], y[2];
+      if (!relative(f, k, 0, &x[0], &y[0]) || !relative(f, k + 1, 0, &x[1], &y[1])) continue;
+      for (int c = 0; c < 2; ++c) {
+        for (int side = 0; side < 2; ++side) {
+          const int raw = side ^ c;  // the detection that state c labels as `side`
+          cost[f][c] += std::min(cap, std::pow(x[raw] - reference[side][0], 2) +
+                                          std::pow(y[raw] - reference[side][1], 2));
+        }
+      }
+    }
+  }
+  return cost;
 }
 
 }  // namespace
@@ -74,6 +175,8 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   }
   if (n > 1) frame_s[0] = frame_s[1];
   constexpr double kExchangePricePerSecond = 3.0;  // in caps
+  constexpr double kPeriodicityWeight = 0.5;
+  constexpr int kPeriodicityPasses = 3;
   // Cost of labelling frame f with state c, given states a (f-2) and b (f-1): each leg point
   // detected now is compared with the constant-velocity prediction of the track it would join.
   // A point counts only when both tracks can be predicted, so that both labellings are judged
@@ -94,8 +197,10 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
     }
     return true;
   };
+  // Optional per-frame evidence from the stride pattern (PeriodicityCost), times its weight.
+  std::vector<std::array<double, 2>> unary(n, {0.0, 0.0});
   auto cost = [&](int f, int a, int b, int c) {
-    double total = c == 1 ? kExchangePricePerSecond * cap * frame_s[f] : 0.0;
+    double total = (c == 1 ? kExchangePricePerSecond * cap * frame_s[f] : 0.0) + unary[f][c];
     for (int k = 2; k < kNumLegPoints; k += 2) {  // knees to toes (hips coincide in side views)
       double px[2], py[2];
       if (!predict(f, k, a, b, &px[0], &py[0]) || !predict(f, k + 1, a, b, &px[1], &py[1])) continue;
@@ -113,8 +218,11 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   constexpr double kInf = std::numeric_limits<double>::infinity();
   std::vector<std::array<double, 4>> dp(n);
   std::vector<std::array<int, 4>> back(n);
+  std::vector<int> labels(n, 0);
+  const auto viterbi = [&]() {
   for (int c = 0; c < 2; ++c) {
-    dp[0][c] = c == 1 ? kExchangePricePerSecond * cap * frame_s[0] : 0.0;  // b is meaningless at f = 0: use b = 0
+    // b is meaningless at f = 0: use b = 0.
+    dp[0][c] = (c == 1 ? kExchangePricePerSecond * cap * frame_s[0] : 0.0) + unary[0][c];
     dp[0][2 + c] = kInf;
   }
   for (int f = 1; f < n; ++f) {
@@ -140,11 +248,21 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   for (int s = 1; s < 4; ++s) {
     if (dp[n - 1][s] < dp[n - 1][state]) state = s;
   }
-  std::vector<int> labels(n);
   for (int f = n - 1; f >= 0; --f) {
     labels[f] = state % 2;
     const int b = state / 2;
     if (f > 0) state = 2 * back[f][state] + b;
+  }
+  };
+  viterbi();
+  // Continuity cannot see a swap that starts and ends where the legs cross (all the detector's
+  // long swaps): there both labellings continue equally well. The stride pattern can, when the
+  // runner is periodic: twice, each time against references under the labels found so far.
+  const double period_s = LabelFreeStridePeriod(*poses, min_confidence);
+  for (int pass = 0; pass < kPeriodicityPasses && period_s > 0; ++pass) {
+    unary = PeriodicityCost(*poses, labels, period_s, min_confidence, cap);
+    for (auto& u : unary) u = {kPeriodicityWeight * u[0], kPeriodicityWeight * u[1]};
+    viterbi();
   }
   for (int f = 0; f < n; ++f) {
     if (labels[f] == 1) {
