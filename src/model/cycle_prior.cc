@@ -361,11 +361,26 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::v
     const double mean = span > 0 ? integral[n - 1] / span : v[0];
     return std::vector<double>(n, mean);
   }
-  // The mean over [t - period / 2, t + period / 2], the window moved inside the clip.
+  // The mean over [t - period / 2, t + period / 2] where that is inside the clip. Within half a
+  // period of either end, the trend of the first (last) whole window carried on with the slope
+  // between it and the next (previous) one, so that a steady drift (a walker crossing the image)
+  // is not flattened there; with less than two periods, the window is just moved inside.
+  const auto window_mean = [&](double start) { return (integral_at(start + period) - integral_at(start)) / period; };
+  const double first_centre = times_s.front() + 0.5 * period, last_centre = times_s.back() - 0.5 * period;
+  const bool extrapolate = span >= 2 * period;
+  const double first_mean = window_mean(times_s.front()), last_mean = window_mean(times_s.back() - period);
+  const double first_slope = extrapolate ? (window_mean(times_s.front() + period) - first_mean) / period : 0.0;
+  const double last_slope = extrapolate ? (last_mean - window_mean(times_s.back() - 2 * period)) / period : 0.0;
   std::vector<double> trend(n);
   for (int f = 0; f < n; ++f) {
-    const double start = std::max(times_s.front(), std::min(times_s[f] - 0.5 * period, times_s.back() - period));
-    trend[f] = (integral_at(start + period) - integral_at(start)) / period;
+    const double t = times_s[f];
+    if (t < first_centre) {
+      trend[f] = first_mean + first_slope * (t - first_centre);
+    } else if (t > last_centre) {
+      trend[f] = last_mean + last_slope * (t - last_centre);
+    } else {
+      trend[f] = window_mean(t - 0.5 * period);
+    }
   }
   return trend;
 }

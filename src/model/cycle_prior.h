@@ -82,7 +82,8 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
 
 // The slow part of a periodic signal: its mean over one stride period (the median time between
 // every other event of `events`, as from StrideEvents), centred on each frame where a whole
-// period fits and the first or last whole period near the ends. The signal is taken as linear
+// period fits; near the ends the first or last whole period's mean, carried on linearly with the
+// slope to the next whole period when the clip holds two. The signal is taken as linear
 // between frames and integrated over exactly one period, so the mean cancels every harmonic of
 // the stride whatever the frame rate; what is left is the drift a template of the periodic part
 // should not average over (e.g. a runner drifting on the belt). NaN values are bridged

@@ -24,10 +24,13 @@ const Keypoint& Labelled(const PoseSequence& poses, int f, int k, int s) {
   return poses.at(f, s == 0 ? k : (k ^ 1));
 }
 
-// The stride period from a signal that does not depend on the labels: the two ankles' horizontal
-// distance, which repeats every step (half a stride). 0 when the motion is not periodic.
-double LabelFreeStridePeriod(const PoseSequence& poses, double min_confidence) {
+// The stride period around each frame, from a signal that does not depend on the labels: the two
+// ankles' horizontal distance, which repeats every step (half a stride). Per frame twice the
+// median of the step periods among the (up to) eight nearest events, so that a runner who changes
+// pace keeps references in phase. Empty when the motion is not periodic.
+std::vector<double> LabelFreeStridePeriods(const PoseSequence& poses, double min_confidence) {
   const int n = poses.num_frames();
+  if (n < 16) return {};
   std::vector<double> distance(n, std::numeric_limits<double>::quiet_NaN());
   int seen = 0;
   for (int f = 0; f < n; ++f) {
@@ -37,7 +40,7 @@ double LabelFreeStridePeriod(const PoseSequence& poses, double min_confidence) {
     distance[f] = std::abs(left.x - right.x);
     ++seen;
   }
-  if (seen < n / 2) return 0;
+  if (seen == 0 || seen < n / 2) return {};
   // Bridge the gaps linearly (StrideEvents wants a value in every frame).
   int last = -1;
   for (int f = 0; f < n; ++f) {
@@ -49,11 +52,27 @@ double LabelFreeStridePeriod(const PoseSequence& poses, double min_confidence) {
   }
   for (int g = last + 1; g < n; ++g) distance[g] = distance[last];
   const std::vector<double> events = StrideEvents(poses.timestamps_s, distance, 0.2, 0.8);
-  std::vector<double> periods;
-  for (std::size_t i = 2; i < events.size(); ++i) periods.push_back(events[i] - events[i - 2]);
-  if (periods.empty()) return 0;
-  std::nth_element(periods.begin(), periods.begin() + periods.size() / 2, periods.end());
-  return 2 * periods[periods.size() / 2];
+  if (events.size() < 3) return {};
+  const int num_periods = static_cast<int>(events.size()) - 2;  // period i: events[i + 2] - events[i]
+  std::vector<double> periods(n);
+  int nearest = 0;
+  for (int f = 0; f < n; ++f) {
+    const double t = poses.timestamps_s[f];
+    while (nearest + 1 < num_periods && events[nearest + 1] + events[nearest + 3] < 2 * t) ++nearest;
+    const int from = std::clamp(nearest - 3, 0, std::max(0, num_periods - 8));
+    std::array<double, 8> local;
+    int count = 0;
+    for (int i = from; i < num_periods && count < 8; ++i) local[count++] = events[i + 2] - events[i];
+    std::nth_element(local.begin(), local.begin() + count / 2, local.begin() + count);
+    periods[f] = 2 * local[count / 2];
+  }
+  return periods;
+}
+
+// The middle of values[0..count): the mean of the two middle ones for an even count.
+double MiddleValue(std::array<double, 4>* values, int count) {
+  std::sort(values->begin(), values->begin() + count);
+  return count % 2 == 1 ? (*values)[count / 2] : 0.5 * ((*values)[count / 2 - 1] + (*values)[count / 2]);
 }
 
 // Periodicity evidence for the labels: cost[f][c] for labelling frame f with state c (0 = as
@@ -62,7 +81,8 @@ double LabelFreeStridePeriod(const PoseSequence& poses, double min_confidence) {
 // current labels `labels`), robust and capped. A stretch whose labels were swapped by the
 // detector shows each leg where the other was a stride away: half a stride out of phase.
 std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, const std::vector<int>& labels,
-                                                   double period_s, double min_confidence, double cap) {
+                                                   const std::vector<double>& periods_s, double min_confidence,
+                                                   double cap) {
   const int n = poses.num_frames();
   std::vector<std::array<double, 2>> cost(n, {0.0, 0.0});
   const std::vector<double>& times = poses.timestamps_s;
@@ -81,7 +101,7 @@ std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, co
     std::array<int, 4> references;
     int count = 0;
     for (int m : {-2, -1, 1, 2}) {
-      const double t = times[f] + m * period_s;
+      const double t = times[f] + m * periods_s[f];
       if (t < times.front() || t > times.back()) continue;
       int g = static_cast<int>(std::lower_bound(times.begin(), times.end(), t) - times.begin());
       if (g > 0 && (g == n || t - times[g - 1] < times[g] - t)) --g;
@@ -93,19 +113,15 @@ std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, co
       double reference[2][2];
       bool complete = true;
       for (int side = 0; side < 2 && complete; ++side) {
-        std::vector<double> xs, ys;
+        std::array<double, 4> xs, ys;
+        int found = 0;
         for (int r = 0; r < count; ++r) {
-          double x, y;
-          if (relative(references[r], k + side, labels[references[r]], &x, &y)) xs.push_back(x), ys.push_back(y);
+          if (relative(references[r], k + side, labels[references[r]], &xs[found], &ys[found])) ++found;
         }
-        if (xs.size() < 2) {
-          complete = false;
-          break;
-        }
-        std::nth_element(xs.begin(), xs.begin() + xs.size() / 2, xs.end());
-        std::nth_element(ys.begin(), ys.begin() + ys.size() / 2, ys.end());
-        reference[side][0] = xs[xs.size() / 2];
-        reference[side][1] = ys[ys.size() / 2];
+        complete = found >= 2;
+        if (!complete) break;
+        reference[side][0] = MiddleValue(&xs, found);
+        reference[side][1] = MiddleValue(&ys, found);
       }
       if (!complete) continue;
       double x[2], y[2];
@@ -220,49 +236,55 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
   std::vector<std::array<int, 4>> back(n);
   std::vector<int> labels(n, 0);
   const auto viterbi = [&]() {
-  for (int c = 0; c < 2; ++c) {
-    // b is meaningless at f = 0: use b = 0.
-    dp[0][c] = (c == 1 ? kExchangePricePerSecond * cap * frame_s[0] : 0.0) + unary[0][c];
-    dp[0][2 + c] = kInf;
-  }
-  for (int f = 1; f < n; ++f) {
-    for (int b = 0; b < 2; ++b) {
-      for (int c = 0; c < 2; ++c) {
-        double best = kInf;
-        int best_a = 0;
-        for (int a = 0; a < 2; ++a) {
-          const double previous = dp[f - 1][2 * a + b];
-          if (previous == kInf) continue;
-          const double value = previous + cost(f, a, b, c);
-          if (value < best) {
-            best = value;
-            best_a = a;
+    for (int c = 0; c < 2; ++c) {
+      // b is meaningless at f = 0: use b = 0.
+      dp[0][c] = (c == 1 ? kExchangePricePerSecond * cap * frame_s[0] : 0.0) + unary[0][c];
+      dp[0][2 + c] = kInf;
+    }
+    for (int f = 1; f < n; ++f) {
+      for (int b = 0; b < 2; ++b) {
+        for (int c = 0; c < 2; ++c) {
+          double best = kInf;
+          int best_a = 0;
+          for (int a = 0; a < 2; ++a) {
+            const double previous = dp[f - 1][2 * a + b];
+            if (previous == kInf) continue;
+            const double value = previous + cost(f, a, b, c);
+            if (value < best) {
+              best = value;
+              best_a = a;
+            }
           }
+          dp[f][2 * b + c] = best;
+          back[f][2 * b + c] = best_a;
         }
-        dp[f][2 * b + c] = best;
-        back[f][2 * b + c] = best_a;
       }
     }
-  }
-  int state = 0;
-  for (int s = 1; s < 4; ++s) {
-    if (dp[n - 1][s] < dp[n - 1][state]) state = s;
-  }
-  for (int f = n - 1; f >= 0; --f) {
-    labels[f] = state % 2;
-    const int b = state / 2;
-    if (f > 0) state = 2 * back[f][state] + b;
-  }
+    int state = 0;
+    for (int s = 1; s < 4; ++s) {
+      if (dp[n - 1][s] < dp[n - 1][state]) state = s;
+    }
+    for (int f = n - 1; f >= 0; --f) {
+      labels[f] = state % 2;
+      const int b = state / 2;
+      if (f > 0) state = 2 * back[f][state] + b;
+    }
   };
   viterbi();
   // Continuity cannot see a swap that starts and ends where the legs cross (all the detector's
   // long swaps): there both labellings continue equally well. The stride pattern can, when the
-  // runner is periodic: twice, each time against references under the labels found so far.
-  const double period_s = LabelFreeStridePeriod(*poses, min_confidence);
-  for (int pass = 0; pass < kPeriodicityPasses && period_s > 0; ++pass) {
-    unary = PeriodicityCost(*poses, labels, period_s, min_confidence, cap);
-    for (auto& u : unary) u = {kPeriodicityWeight * u[0], kPeriodicityWeight * u[1]};
+  // runner is periodic: up to three more searches, each against references under the labels
+  // found so far. Per second, like the exchange price, so that 30 and 240 fps weigh alike.
+  const std::vector<double> periods_s = LabelFreeStridePeriods(*poses, min_confidence);
+  for (int pass = 0; pass < kPeriodicityPasses && !periods_s.empty(); ++pass) {
+    unary = PeriodicityCost(*poses, labels, periods_s, min_confidence, cap);
+    for (int f = 0; f < n; ++f) {
+      const double weight = kPeriodicityWeight * frame_s[f] * 30;
+      unary[f] = {weight * unary[f][0], weight * unary[f][1]};
+    }
+    const std::vector<int> previous = labels;
     viterbi();
+    if (labels == previous) break;
   }
   for (int f = 0; f < n; ++f) {
     if (labels[f] == 1) {

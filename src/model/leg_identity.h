@@ -17,7 +17,7 @@ struct LegIdentityResult {
 // Works on a canonical-layout sequence in place. A Viterbi search over "labels as given" and
 // "labels exchanged" per frame, with second-order states so that the cost is the distance of
 // each leg point from its constant-velocity prediction from the two previous frames (robust,
-// capped), plus a small price for exchanging labels. When the motion is periodic, three more
+// capped), plus a small price for exchanging labels. When the motion is periodic, up to three more
 // searches add how far each labelled leg is from where the same leg was one and two strides away
 // (under the previous search's labels): that catches swaps that begin and end where the legs
 // cross, which continuity cannot see. leg_px sets the scales.

@@ -28,7 +28,7 @@ constexpr int kCycleNeighbours = 6;
 // The hip joint's allowed stride-to-stride deviation, leg lengths per radian of
 // cycle_prior_deg (1 % of leg at the default 2 degrees), and how much smoother than the angles
 // its x and y are (x the smoothness weight). Chosen on the synthetic sweep, as the rear view's
-// pelvis centre: hip positions 1.37 -> 1.11 % of leg at 30 fps harsh, 1.21 -> 0.97 % at 60 fps.
+// pelvis centre: hip positions 1.37 -> 1.10 % of leg at 30 fps harsh, 1.21 -> 0.94 % at 60 fps.
 constexpr double kHipAllowance = 0.3;
 constexpr double kHipXStiffness = 10;
 constexpr double kHipYStiffness = 3;
