@@ -64,10 +64,10 @@ int main(int argc, char** argv) {
         const double seconds = Seconds(start);
         const double rate = clip.poses.num_frames() / seconds;
         if (cycle_prior > 0 && rate > best_with_prior) best_with_prior = rate;
-        std::printf("%d frames (%s view) fitted in %.3f s (%.0f frames/s; cycle prior %s; solver %s)\n",
-                    clip.poses.num_frames(), gaitlens::ToString(motion.view), seconds, rate,
-                    cycle_prior > 0 ? "on" : "off",
-                    motion.summary.BriefReport().c_str());
+        std::printf(
+            "%d frames (%s view) fitted in %.3f s (%.0f frames/s; cycle prior %s; solver %s)\n",
+            clip.poses.num_frames(), gaitlens::ToString(motion.view), seconds, rate,
+            cycle_prior > 0 ? "on" : "off", motion.summary.BriefReport().c_str());
       }
     }
     const double decode_after = DecodeFramesPerSecond(video);

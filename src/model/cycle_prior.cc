@@ -321,7 +321,8 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
   return events;
 }
 
-std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::vector<double>& values,
+std::vector<double> StrideTrend(const std::vector<double>& times_s,
+                                const std::vector<double>& values,
                                 const std::vector<double>& events) {
   const int n = static_cast<int>(values.size());
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -346,7 +347,8 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::v
     integral[f] = integral[f - 1] + 0.5 * (v[f] + v[f - 1]) * (times_s[f] - times_s[f - 1]);
   }
   auto integral_at = [&](double t) {
-    const int j = static_cast<int>(std::upper_bound(times_s.begin(), times_s.end(), t) - times_s.begin()) - 1;
+    const int j =
+        static_cast<int>(std::upper_bound(times_s.begin(), times_s.end(), t) - times_s.begin()) - 1;
     if (j < 0) return 0.0;
     if (j >= n - 1) return integral[n - 1];
     const double u = (t - times_s[j]) / std::max(1e-12, times_s[j + 1] - times_s[j]);
@@ -365,12 +367,18 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::v
   // period of either end, the trend of the first (last) whole window carried on with the slope
   // between it and the next (previous) one, so that a steady drift (a walker crossing the image)
   // is not flattened there; with less than two periods, the window is just moved inside.
-  const auto window_mean = [&](double start) { return (integral_at(start + period) - integral_at(start)) / period; };
-  const double first_centre = times_s.front() + 0.5 * period, last_centre = times_s.back() - 0.5 * period;
+  const auto window_mean = [&](double start) {
+    return (integral_at(start + period) - integral_at(start)) / period;
+  };
+  const double first_centre = times_s.front() + 0.5 * period,
+               last_centre = times_s.back() - 0.5 * period;
   const bool extrapolate = span >= 2 * period;
-  const double first_mean = window_mean(times_s.front()), last_mean = window_mean(times_s.back() - period);
-  const double first_slope = extrapolate ? (window_mean(times_s.front() + period) - first_mean) / period : 0.0;
-  const double last_slope = extrapolate ? (last_mean - window_mean(times_s.back() - 2 * period)) / period : 0.0;
+  const double first_mean = window_mean(times_s.front()),
+               last_mean = window_mean(times_s.back() - period);
+  const double first_slope =
+      extrapolate ? (window_mean(times_s.front() + period) - first_mean) / period : 0.0;
+  const double last_slope =
+      extrapolate ? (last_mean - window_mean(times_s.back() - 2 * period)) / period : 0.0;
   std::vector<double> trend(n);
   for (int f = 0; f < n; ++f) {
     const double t = times_s[f];

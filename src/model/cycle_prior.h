@@ -89,7 +89,8 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
 // should not average over (e.g. a runner drifting on the belt). NaN values are bridged
 // linearly; with fewer than three events, or a clip shorter than a period, the plain mean.
 // times_s must increase (as PoseSequence::Validate requires).
-std::vector<double> StrideTrend(const std::vector<double>& times_s, const std::vector<double>& values,
+std::vector<double> StrideTrend(const std::vector<double>& times_s,
+                                const std::vector<double>& values,
                                 const std::vector<double>& events);
 
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <type_traits>
 #include <limits>
+#include <type_traits>
 
 #include <ceres/ceres.h>
 
@@ -146,8 +146,9 @@ void ScaleAnchors(const std::vector<double>& base, double vertical, std::vector<
 // allowance the same way picked too loose a prior: it is fixed.) Adds the scoring fits' time to
 // the summary's.
 double CrossValidatedVerticalAllowance(
-    const FitOptions& options, const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
-    double sign, double sigma_px, const FrontalCostFactory& make_cost, const BandedProblem& problem,
+    const FitOptions& options,
+    const std::vector<std::array<std::array<double, 3>, kPoints>>& observed, double sign,
+    double sigma_px, const FrontalCostFactory& make_cost, const BandedProblem& problem,
     FitSummary* summary) {
   // The scoring fits run on the middle kCrossValidationFrames of the clip (the allowance is the
   // runner's, and a long clip would only cost time), with the held-out keypoints left out.
@@ -179,9 +180,11 @@ double CrossValidatedVerticalAllowance(
     while (after < n && held_out(after)) ++after;
     if (before < 0 && after >= n) continue;  // no frame left to bridge from (not with n >= 8)
     for (int i = 0; i < kParameters; ++i) {
-      const double a = before >= 0 ? fitted[before * kParameters + i] : fitted[after * kParameters + i];
+      const double a =
+          before >= 0 ? fitted[before * kParameters + i] : fitted[after * kParameters + i];
       const double b = after < n ? fitted[after * kParameters + i] : a;
-      const double u = before >= 0 && after < n ? static_cast<double>(f - before) / (after - before) : 0.0;
+      const double u =
+          before >= 0 && after < n ? static_cast<double>(f - before) / (after - before) : 0.0;
       start[f * kParameters + i] = a + u * (b - a);
     }
     for (int i = 4; i < kParameters; ++i) {  // knees and ankles: x relative to centre x, y to y
@@ -201,7 +204,8 @@ double CrossValidatedVerticalAllowance(
     scored.frame_costs.emplace_back(make_cost(seen));
   }
   // Nothing to score, or no template to pull to: the default.
-  if (scored_points < 20 || std::all_of(base.begin(), base.end(), [](double w) { return w <= 0; })) {
+  if (scored_points < 20 ||
+      std::all_of(base.begin(), base.end(), [](double w) { return w <= 0; })) {
     return 1.0;
   }
   const double clip = std::pow(4 * sigma_px, 2);
@@ -239,8 +243,9 @@ double CrossValidatedVerticalAllowance(
 // periodic enough or the keypoints' jitter cannot be measured.
 bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times,
                      const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
-                     double sign, double robust_px, double leg_px, const FrontalCostFactory& make_cost,
-                     BandedProblem* problem, FitSummary* summary) {
+                     double sign, double robust_px, double leg_px,
+                     const FrontalCostFactory& make_cost, BandedProblem* problem,
+                     FitSummary* summary) {
   const int n = problem->num_frames;
   const double sigma_rad = options.cycle_prior_deg * kPi / 180;
   bool applied = false;
@@ -316,8 +321,8 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       }
     }
     if (round == 0) {
-      vertical = CrossValidatedVerticalAllowance(options, observed, sign, sigma_px, make_cost, *problem,
-                                                 summary);
+      vertical = CrossValidatedVerticalAllowance(options, observed, sign, sigma_px, make_cost,
+                                                 *problem, summary);
     }
     ScaleAnchors(std::vector<double>(problem->anchor_weights), vertical, &problem->anchor_weights);
     applied = true;
@@ -389,7 +394,8 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
     }
   }
   const FrontalCostFactory make_cost = [&](const std::array<std::array<double, 3>, kPoints>& seen) {
-    return new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals, kParameters>(
+    return new ceres::AutoDiffCostFunction<FrontalFrameCost, FrontalFrameCost::kResiduals,
+                                           kParameters>(
         new FrontalFrameCost(seen, robust_px, sign, thigh_max, shank_max));
   };
   for (int f = 0; f < n; ++f) problem.frame_costs.emplace_back(make_cost(observed[f]));

@@ -46,23 +46,28 @@ std::vector<double> LabelFreeStridePeriods(const PoseSequence& poses, double min
   for (int f = 0; f < n; ++f) {
     if (std::isnan(distance[f])) continue;
     for (int g = last + 1; g < f; ++g) {
-      distance[g] = last < 0 ? distance[f] : distance[last] + (distance[f] - distance[last]) * (g - last) / (f - last);
+      distance[g] = last < 0
+                        ? distance[f]
+                        : distance[last] + (distance[f] - distance[last]) * (g - last) / (f - last);
     }
     last = f;
   }
   for (int g = last + 1; g < n; ++g) distance[g] = distance[last];
   const std::vector<double> events = StrideEvents(poses.timestamps_s, distance, 0.2, 0.8);
   if (events.size() < 3) return {};
-  const int num_periods = static_cast<int>(events.size()) - 2;  // period i: events[i + 2] - events[i]
+  const int num_periods =
+      static_cast<int>(events.size()) - 2;  // period i: events[i + 2] - events[i]
   std::vector<double> periods(n);
   int nearest = 0;
   for (int f = 0; f < n; ++f) {
     const double t = poses.timestamps_s[f];
-    while (nearest + 1 < num_periods && events[nearest + 1] + events[nearest + 3] < 2 * t) ++nearest;
+    while (nearest + 1 < num_periods && events[nearest + 1] + events[nearest + 3] < 2 * t)
+      ++nearest;
     const int from = std::clamp(nearest - 3, 0, std::max(0, num_periods - 8));
     std::array<double, 8> local;
     int count = 0;
-    for (int i = from; i < num_periods && count < 8; ++i) local[count++] = events[i + 2] - events[i];
+    for (int i = from; i < num_periods && count < 8; ++i)
+      local[count++] = events[i + 2] - events[i];
     std::nth_element(local.begin(), local.begin() + count / 2, local.begin() + count);
     periods[f] = 2 * local[count / 2];
   }
@@ -72,7 +77,8 @@ std::vector<double> LabelFreeStridePeriods(const PoseSequence& poses, double min
 // The middle of values[0..count): the mean of the two middle ones for an even count.
 double MiddleValue(std::array<double, 4>* values, int count) {
   std::sort(values->begin(), values->begin() + count);
-  return count % 2 == 1 ? (*values)[count / 2] : 0.5 * ((*values)[count / 2 - 1] + (*values)[count / 2]);
+  return count % 2 == 1 ? (*values)[count / 2]
+                        : 0.5 * ((*values)[count / 2 - 1] + (*values)[count / 2]);
 }
 
 // Periodicity evidence for the labels: cost[f][c] for labelling frame f with state c (0 = as
@@ -80,9 +86,10 @@ double MiddleValue(std::array<double, 4>* values, int count) {
 // same-labelled leg was one and two strides before and after (the median of those, under the
 // current labels `labels`), robust and capped. A stretch whose labels were swapped by the
 // detector shows each leg where the other was a stride away: half a stride out of phase.
-std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, const std::vector<int>& labels,
-                                                   const std::vector<double>& periods_s, double min_confidence,
-                                                   double cap) {
+std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses,
+                                                   const std::vector<int>& labels,
+                                                   const std::vector<double>& periods_s,
+                                                   double min_confidence, double cap) {
   const int n = poses.num_frames();
   std::vector<std::array<double, 2>> cost(n, {0.0, 0.0});
   const std::vector<double>& times = poses.timestamps_s;
@@ -116,7 +123,8 @@ std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses, co
         std::array<double, 4> xs, ys;
         int found = 0;
         for (int r = 0; r < count; ++r) {
-          if (relative(references[r], k + side, labels[references[r]], &xs[found], &ys[found])) ++found;
+          if (relative(references[r], k + side, labels[references[r]], &xs[found], &ys[found]))
+            ++found;
         }
         complete = found >= 2;
         if (!complete) break;
@@ -219,7 +227,8 @@ LegIdentityResult ResolveLegIdentity(PoseSequence* poses, double leg_px, double 
     double total = (c == 1 ? kExchangePricePerSecond * cap * frame_s[f] : 0.0) + unary[f][c];
     for (int k = 2; k < kNumLegPoints; k += 2) {  // knees to toes (hips coincide in side views)
       double px[2], py[2];
-      if (!predict(f, k, a, b, &px[0], &py[0]) || !predict(f, k + 1, a, b, &px[1], &py[1])) continue;
+      if (!predict(f, k, a, b, &px[0], &py[0]) || !predict(f, k + 1, a, b, &px[1], &py[1]))
+        continue;
       for (int raw = 0; raw < 2; ++raw) {
         const Keypoint& now = poses->at(f, k + raw);
         if (!seen(now)) continue;

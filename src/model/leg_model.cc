@@ -410,14 +410,17 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         for (int i = 0; i < 2; ++i) {
           std::vector<double> hip(n);
           for (int f = 0; f < n; ++f) hip[f] = x[f * N + i];
-          const std::vector<double> trend = internal::StrideTrend(poses.timestamps_s, hip, events[trunk_side]);
+          const std::vector<double> trend =
+              internal::StrideTrend(poses.timestamps_s, hip, events[trunk_side]);
           for (int f = 0; f < n; ++f) hip[f] -= trend[f];
-          const std::vector<double> templ =
-              internal::PhaseTemplate(poses.timestamps_s, hip, events[trunk_side], kCycleNeighbours);
+          const std::vector<double> templ = internal::PhaseTemplate(
+              poses.timestamps_s, hip, events[trunk_side], kCycleNeighbours);
           if (round == 0) {
             std::vector<double> noise;
-            for (int f = 0; f < n && !first_variances.empty(); ++f) noise.push_back(first_factor * first_variances[f * N + i]);
-            allowed[i] = internal::AllowedDeviation(hip, templ, noise, kHipAllowance * leg_px * sigma_rad);
+            for (int f = 0; f < n && !first_variances.empty(); ++f)
+              noise.push_back(first_factor * first_variances[f * N + i]);
+            allowed[i] =
+                internal::AllowedDeviation(hip, templ, noise, kHipAllowance * leg_px * sigma_rad);
           }
           for (int f = 0; f < n; ++f) {
             if (std::isnan(templ[f]) || std::isnan(trend[f])) continue;

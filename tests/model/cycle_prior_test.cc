@@ -201,13 +201,15 @@ TEST(CyclePrior, StrideTrendKeepsTheDriftAndDropsTheStrides) {
   // window's mean instead was off by up to 1.75.)
   EXPECT_LT(worst_inside, 0.3);
   EXPECT_LT(worst_edge, 0.5);
-  std::cout << "stride trend error: " << worst_inside << " inside, " << worst_edge << " at the ends\n";
+  std::cout << "stride trend error: " << worst_inside << " inside, " << worst_edge
+            << " at the ends\n";
   // Too few events to know the period: one value, the mean over the clip.
   const std::vector<double> flat = StrideTrend(times, values, {0.1, 0.45});
   EXPECT_EQ(flat.front(), flat.back());
   EXPECT_NEAR(flat.front(), 12.0, 1.0);  // the drift's mean: 3 x 4 s plus the sine's mean
   // Nothing finite: NaN, not a number made up.
-  EXPECT_TRUE(std::isnan(StrideTrend(times, std::vector<double>(times.size(), std::nan("")), events)[0]));
+  EXPECT_TRUE(
+      std::isnan(StrideTrend(times, std::vector<double>(times.size(), std::nan("")), events)[0]));
 }
 
 TEST(CyclePrior, AllowedDeviationIsTheRunnersOwnBeyondTheNoise) {

@@ -112,10 +112,10 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
   const Scores s = Score(r, m);
   std::cout << c.Name() << ": knee " << s.knee_rmse << " hip " << s.hip_rmse << " shank "
             << s.shank_rmse << " deg RMSE; labels " << 100 * s.label_accuracy << " %; gaps "
-            << 100 * s.gap_error_leg << " % leg (" << s.gaps << "); hips " << 100 * s.hip_position_leg
-            << " % leg; knee within 2 sd "
-            << 100 * s.within_2sd << " %, far-knee sd occluded " << s.sd_occluded << " / seen "
-            << s.sd_visible << " deg; " << m.summary.BriefReport() << "\n";
+            << 100 * s.gap_error_leg << " % leg (" << s.gaps << "); hips "
+            << 100 * s.hip_position_leg << " % leg; knee within 2 sd " << 100 * s.within_2sd
+            << " %, far-knee sd occluded " << s.sd_occluded << " / seen " << s.sd_visible
+            << " deg; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
   EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
   // The 2-degree target (knee, hip and shank under the harsh noise) holds from 60 fps
@@ -234,11 +234,12 @@ TEST(LegModel, LongSwapsBetweenLegCrossingsAreUndone) {
   // Frames where the knees pass each other.
   std::vector<int> crossings;
   for (int f = 1; f < clean.num_frames(); ++f) {
-    const double before = clean.at(f - 1, 2).x - clean.at(f - 1, 3).x, now = clean.at(f, 2).x - clean.at(f, 3).x;
+    const double before = clean.at(f - 1, 2).x - clean.at(f - 1, 3).x,
+                 now = clean.at(f, 2).x - clean.at(f, 3).x;
     if ((before < 0) != (now < 0)) crossings.push_back(f);
   }
   ASSERT_GE(crossings.size(), 14u);
-  const std::array<std::array<int, 2>, 2> swaps = {{{crossings[2], crossings[4]},    // one stride
+  const std::array<std::array<int, 2>, 2> swaps = {{{crossings[2], crossings[4]},     // one stride
                                                     {crossings[8], crossings[12]}}};  // two strides
   std::vector<bool> swapped(poses.num_frames(), false);
   for (const auto& [from, to] : swaps) {
@@ -250,7 +251,8 @@ TEST(LegModel, LongSwapsBetweenLegCrossingsAreUndone) {
   const FittedMotion m = FitLegModel(poses);
   int right_overall = 0;
   for (int f = 0; f < poses.num_frames(); ++f) {
-    right_overall += m.relabelled[f] == (swapped[f] != static_cast<bool>(r.noise_log.swapped[f])) ? 1 : 0;
+    right_overall +=
+        m.relabelled[f] == (swapped[f] != static_cast<bool>(r.noise_log.swapped[f])) ? 1 : 0;
   }
   std::array<double, 2> undone = {0, 0};
   for (int s = 0; s < 2; ++s) {
@@ -260,10 +262,11 @@ TEST(LegModel, LongSwapsBetweenLegCrossingsAreUndone) {
     undone[s] /= swaps[s][1] - swaps[s][0];
   }
   const Scores scores = Score(r, m);
-  std::cout << "swaps between knee crossings: " << 100 * undone[0] << " % of a one-stride swap undone, "
-            << 100 * undone[1] << " % of a two-stride swap; labels right in "
-            << 100.0 * right_overall / poses.num_frames() << " % of frames; knee RMSE " << scores.knee_rmse
-            << " deg\n";
+  std::cout << "swaps between knee crossings: " << 100 * undone[0]
+            << " % of a one-stride swap undone, " << 100 * undone[1]
+            << " % of a two-stride swap; labels right in "
+            << 100.0 * right_overall / poses.num_frames() << " % of frames; knee RMSE "
+            << scores.knee_rmse << " deg\n";
   EXPECT_GE(undone[0], 0.95);
   EXPECT_GE(undone[1], 0.8);
   EXPECT_GE(static_cast<double>(right_overall) / poses.num_frames(), 0.97);
@@ -460,7 +463,8 @@ TEST(LegModel, RejectsTooLittleData) {
   options.smoothness = -1;
   EXPECT_THROW(options.Check(), OptionError);
   // Time must run forwards: the smoothness and the stride templates are built on it.
-  synth::SynthResult r = synth::Generate(test::SynthCase{View::kRear, false, 30, "clean"}.Options(4.0, 3));
+  synth::SynthResult r =
+      synth::Generate(test::SynthCase{View::kRear, false, 30, "clean"}.Options(4.0, 3));
   r.poses.timestamps_s[40] = r.poses.timestamps_s[39];
   EXPECT_THROW(FitLegModel(r.poses), FormatError);
 }
