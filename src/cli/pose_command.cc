@@ -60,7 +60,9 @@ int RunPose(PoseArgs args) {
       WriteGaitlensCsv(poses, out);
       std::printf("%s: %s -> %s\n", video.c_str(), summary.BriefReport().c_str(), out.c_str());
       if (!args.overlay.empty()) {
-        WritePoseOverlayVideo(video, poses, args.overlay);
+        OverlayOptions overlay;
+        overlay.max_frames = args.max_frames;  // the poses stop there too
+        WritePoseOverlayVideo(video, poses, args.overlay, overlay);
         std::printf("wrote overlay %s\n", args.overlay.c_str());
       }
       for (const std::string& warning : summary.warnings) std::printf("  warning: %s\n", warning.c_str());

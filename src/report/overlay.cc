@@ -49,6 +49,8 @@ void OverlayOptions::Check() const {
                        "OverlayOptions.min_confidence must be in [0, 1], got ", min_confidence);
   GAITLENS_CHECK_INPUT(scale > 0 && scale <= 10, OptionError,
                        "OverlayOptions.scale must be in (0, 10], got ", scale);
+  GAITLENS_CHECK_INPUT(max_frames >= 0, OptionError,
+                       "OverlayOptions.max_frames must be at least 0, got ", max_frames);
 }
 
 void DrawSkeleton(Image* image, const std::vector<Keypoint>& keypoints, KeypointLayout layout,
@@ -85,7 +87,9 @@ void WritePoseOverlayVideo(const std::string& video_path, const PoseSequence& po
   VideoWriter writer(out_path, reader.info().width, reader.info().height, writer_options);
   VideoFrame frame;
   std::vector<Keypoint> keypoints(poses.num_keypoints());
-  while (reader.Read(&frame)) {
+  int written = 0;
+  while ((options.max_frames <= 0 || written < options.max_frames) && reader.Read(&frame)) {
+    ++written;
     GAITLENS_CHECK_INPUT(frame.index < poses.num_frames(), OptionError, video_path, " has more frames (",
                          frame.index + 1, ") than the poses (", poses.num_frames(), ")");
     for (int k = 0; k < poses.num_keypoints(); ++k) keypoints[k] = poses.at(frame.index, k);

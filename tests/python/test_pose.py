@@ -71,3 +71,7 @@ def test_cli_pose_overlay_video(cli, tmp_path):
     plain = next(iter(gaitlens.VideoReader(video))).image.astype(int)
     drawn = next(iter(gaitlens.VideoReader(overlay))).image.astype(int)
     assert np.abs(drawn - plain).max() > 100  # the skeleton is drawn
+    # With a frame limit the overlay stops where the poses do (it used to fail: "more frames").
+    short = tmp_path / "short.mp4"
+    cli("pose", video, "-o", tmp_path / "q.csv", "--max-frames", "12", "--overlay", short, check=0)
+    assert gaitlens.probe(short, count_frames=True).frame_count == 12

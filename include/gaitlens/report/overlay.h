@@ -15,6 +15,9 @@ struct OverlayOptions {
   double min_confidence = 0.2;
   // Line thickness and point radius scale with the image height; 1 = default.
   double scale = 1.0;
+  // WritePoseOverlayVideo: stop after this many frames (0 = the whole video), e.g. when the poses
+  // were extracted with a frame limit. At least 0.
+  int max_frames = 0;
   void Check() const;
 };
 
@@ -23,7 +26,7 @@ void DrawSkeleton(Image* image, const std::vector<Keypoint>& keypoints, Keypoint
                   const OverlayOptions& options = {});
 
 // Re-reads the video and writes a copy with the poses drawn on it (atomically). poses must have
-// one frame per video frame (as ExtractPoses returns them).
+// one frame per video frame (as ExtractPoses returns them), up to options.max_frames if set.
 void WritePoseOverlayVideo(const std::string& video_path, const PoseSequence& poses,
                            const std::string& out_path, const OverlayOptions& options = {});
 
