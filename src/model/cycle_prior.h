@@ -93,6 +93,13 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
                                 const std::vector<double>& values,
                                 const std::vector<double>& events);
 
+// The template of a signal that drifts (a hip or pelvis on the belt): PhaseTemplate of what is
+// left after StrideTrend, with the trend added back, so that the strides' average is not pulled
+// by the drift. NaN where the frame's stride has no template.
+std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
+                                          const std::vector<double>& values,
+                                          const std::vector<double>& events, int neighbours);
+
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around
 // their template `templ` (a robust variance: the median of the squares / 0.455) less the mean

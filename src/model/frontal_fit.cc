@@ -310,13 +310,12 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     for (int i = 0; i < 2; ++i) {
       std::vector<double> centre(n);
       for (int f = 0; f < n; ++f) centre[f] = x[f * kParameters + i];
-      const std::vector<double> trend = StrideTrend(times, centre, events[0]);
-      for (int f = 0; f < n; ++f) centre[f] -= trend[f];
-      const std::vector<double> templ = PhaseTemplate(times, centre, events[0], kCycleNeighbours);
+      const std::vector<double> templ =
+          DriftingPhaseTemplate(times, centre, events[0], kCycleNeighbours);
       const double weight = std::pow(sigma_px / robust_px, 2) / (sigma_point * sigma_point);
       for (int f = 0; f < n; ++f) {
-        if (std::isnan(templ[f]) || std::isnan(trend[f])) continue;
-        problem->anchor_values[f * kParameters + i] = templ[f] + trend[f];
+        if (std::isnan(templ[f])) continue;
+        problem->anchor_values[f * kParameters + i] = templ[f];
         problem->anchor_weights[f * kParameters + i] = weight;
       }
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/cycle_prior.h"
+#include "model/fit_util.h"
 
 namespace gaitlens::internal {
 
@@ -41,18 +42,7 @@ std::vector<double> LabelFreeStridePeriods(const PoseSequence& poses, double min
     ++seen;
   }
   if (seen == 0 || seen < n / 2) return {};
-  // Bridge the gaps linearly (StrideEvents wants a value in every frame).
-  int last = -1;
-  for (int f = 0; f < n; ++f) {
-    if (std::isnan(distance[f])) continue;
-    for (int g = last + 1; g < f; ++g) {
-      distance[g] = last < 0
-                        ? distance[f]
-                        : distance[last] + (distance[f] - distance[last]) * (g - last) / (f - last);
-    }
-    last = f;
-  }
-  for (int g = last + 1; g < n; ++g) distance[g] = distance[last];
+  InterpolateGaps(&distance, 0.0);  // StrideEvents wants a value in every frame
   const std::vector<double> events = StrideEvents(poses.timestamps_s, distance, 0.2, 0.8);
   if (events.size() < 3) return {};
   const int num_periods =

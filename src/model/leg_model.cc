@@ -410,10 +410,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         for (int i = 0; i < 2; ++i) {
           std::vector<double> hip(n);
           for (int f = 0; f < n; ++f) hip[f] = x[f * N + i];
-          const std::vector<double> trend =
-              internal::StrideTrend(poses.timestamps_s, hip, events[trunk_side]);
-          for (int f = 0; f < n; ++f) hip[f] -= trend[f];
-          const std::vector<double> templ = internal::PhaseTemplate(
+          const std::vector<double> templ = internal::DriftingPhaseTemplate(
               poses.timestamps_s, hip, events[trunk_side], kCycleNeighbours);
           if (round == 0) {
             std::vector<double> noise;
@@ -423,8 +420,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                 internal::AllowedDeviation(hip, templ, noise, kHipAllowance * leg_px * sigma_rad);
           }
           for (int f = 0; f < n; ++f) {
-            if (std::isnan(templ[f]) || std::isnan(trend[f])) continue;
-            problem.anchor_values[f * N + i] = templ[f] + trend[f];
+            if (std::isnan(templ[f])) continue;
+            problem.anchor_values[f * N + i] = templ[f];
             problem.anchor_weights[f * N + i] = std::pow(sigma_px / (robust_px * allowed[i]), 2);
           }
         }
