@@ -239,11 +239,12 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std:
 
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
-                                          const std::vector<double>& events, int neighbours) {
+                                          const std::vector<double>& events, int neighbours,
+                                          int knots) {
   const std::vector<double> trend = StrideTrend(times_s, values, events);
   std::vector<double> detrended(values.size());
   for (std::size_t f = 0; f < values.size(); ++f) detrended[f] = values[f] - trend[f];
-  std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours);
+  std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours, knots);
   for (std::size_t f = 0; f < values.size(); ++f) templ[f] += trend[f];  // NaN stays NaN
   return templ;
 }

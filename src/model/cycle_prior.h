@@ -98,7 +98,8 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
 // by the drift. NaN where the frame's stride has no template.
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
-                                          const std::vector<double>& events, int neighbours);
+                                          const std::vector<double>& events, int neighbours,
+                                          int knots = 32);
 
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around

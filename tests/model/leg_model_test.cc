@@ -406,17 +406,17 @@ TEST_P(LegModelFrontal, PositionsLabelsAndValgusAgainstTruth) {
             << " deg on average; " << m.summary.BriefReport() << "\n";
   EXPECT_TRUE(m.summary.usable);
   EXPECT_TRUE(m.cycle_prior_applied);
-  // The target is 1 % of leg length: met under realistic noise from 60 fps up, about
-  // met at 30 fps (1.04-1.12 %).
-  // Harsh noise (1 % of body height is 2.5 % of this 254 px leg per coordinate) leaves 1.0 %
-  // at 240 fps, 1.2-1.3 % at 120 fps and 2.1-2.35 % at 30 fps. Regression floors at today's
+  // The target is 1 % of leg length: met under realistic noise at every frame rate
+  // (0.95-0.97 % at 30 fps). Harsh noise (1 % of body height is 2.5 % of this 254 px leg per
+  // coordinate) leaves 1.0 % at 240 fps, 1.2 % at 120 fps and 1.9-2.1 % at 30 fps, where even
+  // the exact template and phase leave 1.3 % (docs/leg_model.md). Regression floors at today's
   // values.
   double floor = 0.005;
-  if (c.noise == "realistic") floor = c.fps >= 60 ? 0.0085 : 0.0115;
-  if (c.noise == "harsh") floor = c.fps >= 120 ? 0.0135 : c.fps >= 60 ? 0.018 : 0.024;
+  if (c.noise == "realistic") floor = c.fps >= 60 ? 0.0085 : 0.01;
+  if (c.noise == "harsh") floor = c.fps >= 120 ? 0.013 : c.fps >= 60 ? 0.0175 : 0.0215;
   EXPECT_LE(scores.rmse_leg, floor);
   EXPECT_GE(scores.labels_right, 0.995);
-  EXPECT_LE(scores.fppa_error, c.noise == "clean" ? 0.6 : c.noise == "realistic" ? 1.5 : 2.3);
+  EXPECT_LE(scores.fppa_error, c.noise == "clean" ? 0.6 : c.noise == "realistic" ? 1.0 : 2.0);
 }
 
 // The vertical allowance is cross-validated per clip: a runner three times as variable as
