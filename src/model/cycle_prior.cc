@@ -240,8 +240,9 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std:
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots) {
-  const std::vector<double> trend = StrideTrend(times_s, values, events);
+                                          int knots, int trend_passes) {
+  std::vector<double> trend = StrideTrend(times_s, values, events);
+  for (int pass = 1; pass < trend_passes; ++pass) trend = StrideTrend(times_s, trend, events);
   std::vector<double> detrended(values.size());
   for (std::size_t f = 0; f < values.size(); ++f) detrended[f] = values[f] - trend[f];
   std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours, knots);

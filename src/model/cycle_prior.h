@@ -95,11 +95,13 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
 
 // The template of a signal that drifts (a hip or pelvis on the belt): PhaseTemplate of what is
 // left after StrideTrend, with the trend added back, so that the strides' average is not pulled
-// by the drift. NaN where the frame's stride has no template.
+// by the drift. NaN where the frame's stride has no template. With trend_passes > 1 the trend is
+// StrideTrend applied that many times (a smoother drift that still cancels every harmonic of the
+// stride: a one-stride mean of a noisy signal keeps some of its noise).
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots = 32);
+                                          int knots = 32, int trend_passes = 1);
 
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around
