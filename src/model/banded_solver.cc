@@ -16,7 +16,7 @@ namespace gaitlens::internal {
 namespace {
 
 // N frame variables and G globals, both fixed at compile time: the per-frame blocks are small
-// (9 x 9, 9 x 7), where fixed sizes and coefficient-wise (lazy) products are several times
+// (10 x 10, 10 x 7), where fixed sizes and coefficient-wise (lazy) products are several times
 // faster than Eigen's blocked matrix products.
 template <int N, int G>
 class Solver {
@@ -179,7 +179,9 @@ class Solver {
     for (int f = 1; f + 1 < n_; ++f) {
       for (int i = 0; i < N; ++i) {
         const auto& [a, b, c] = p_.smoothness[f * N + i];
-        const double r = a * frames[(f - 1) * N + i] + b * frames[f * N + i] + c * frames[(f + 1) * N + i];
+        const double r = a * frames[(f - 1) * N + i] + b * frames[f * N + i] +
+                         c * frames[(f + 1) * N + i] -
+                         (p_.smoothness_targets.empty() ? 0.0 : p_.smoothness_targets[f * N + i]);
         cost += 0.5 * r * r;
         if (!jacobians) continue;
         H0_[f - 1](i, i) += a * a;
@@ -375,15 +377,17 @@ BandedSolution SolveBanded(const BandedSolverOptions& options, BandedProblem* pr
                            static_cast<int>(problem->globals.size()) == problem->global_size &&
                            static_cast<int>(problem->frame_costs.size()) == n &&
                            static_cast<int>(problem->smoothness.size()) == n * N &&
+                           (problem->smoothness_targets.empty() ||
+                            static_cast<int>(problem->smoothness_targets.size()) == n * N) &&
                            (problem->anchor_weights.empty() ||
                             (static_cast<int>(problem->anchor_weights.size()) == n * N &&
                              problem->anchor_values.size() == problem->anchor_weights.size())),
                        AnalysisError, "banded solver: inconsistent problem sizes");
   const int G = problem->global_size;
-  // The side view (9 frame variables, 7 globals), the rear/front view (12, none), and the side
+  // The side view (10 frame variables, 7 globals), the rear/front view (12, none), and the side
   // view's frame block without globals.
-  if (N == 9 && G == 7) return Solver<9, 7>(options, problem).Run(summary, pairs);
-  if (N == 9 && G == 0) return Solver<9, 0>(options, problem).Run(summary, pairs);
+  if (N == 10 && G == 7) return Solver<10, 7>(options, problem).Run(summary, pairs);
+  if (N == 10 && G == 0) return Solver<10, 0>(options, problem).Run(summary, pairs);
   if (N == 12 && G == 0) return Solver<12, 0>(options, problem).Run(summary, pairs);
   GAITLENS_THROW(AnalysisError, "banded solver: frame size ", N, " with ", G, " globals is not compiled in");
 }

@@ -1,6 +1,7 @@
 // A Levenberg-Marquardt solver for the leg model's time-series least squares (private).
 //
-//   cost = 1/2 sum_f |r_f(x_f, g)|^2 + 1/2 sum_{f,i} (a x_{f-1,i} + b x_{f,i} + c x_{f+1,i})^2
+//   cost = 1/2 sum_f |r_f(x_f, g)|^2
+//          + 1/2 sum_{f,i} (a x_{f-1,i} + b x_{f,i} + c x_{f+1,i} [- t_{f,i}])^2
 //          [+ 1/2 sum_{f,i} w_{f,i} (x_{f,i} - m_{f,i})^2]
 //
 // with per-frame variables x_f (N each) and a few globals g shared by all frames. The frame
@@ -24,8 +25,8 @@ namespace gaitlens::internal {
 
 struct BandedProblem {
   int num_frames = 0;
-  int frame_size = 0;   // N: 9 (side view) or 12 (rear/front)
-  int global_size = 0;  // G: 7 or 0 with N = 9, 0 with N = 12 (the sizes compiled in)
+  int frame_size = 0;   // N: 10 (side view) or 12 (rear/front)
+  int global_size = 0;  // G: 7 or 0 with N = 10, 0 with N = 12 (the sizes compiled in)
   // Frame f's variables are frames[f * N .. f * N + N).
   std::vector<double> frames;
   std::vector<double> globals;
@@ -34,6 +35,10 @@ struct BandedProblem {
   // Prior coefficients {a, b, c} of variable i at interior frame f in smoothness[f * N + i];
   // entries of the first and last frame are ignored.
   std::vector<std::array<double, 3>> smoothness;
+  // Optional targets of those second differences (size num_frames * N; empty = 0): the prior is
+  // then on how the motion departs from a path with these second differences, e.g. a gait-cycle
+  // template's (see SetSmoothnessTargets in fit_util.h).
+  std::vector<double> smoothness_targets;
   // Optional unary priors 1/2 anchor_weights[k] (frames[k] - anchor_values[k])^2 on frame
   // variables (size num_frames * N, weight 0 = none), e.g. the gait-cycle prior.
   std::vector<double> anchor_values, anchor_weights;

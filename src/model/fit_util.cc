@@ -65,6 +65,26 @@ void AddRefit(const FitSummary& refit, FitSummary* summary) {
   summary->num_residuals = refit.num_residuals;
 }
 
+void SetSmoothnessTargets(BandedProblem* problem, const std::vector<int>& variables) {
+  const int n = problem->num_frames, N = problem->frame_size;
+  problem->smoothness_targets.assign(static_cast<std::size_t>(n) * N, 0.0);
+  if (problem->anchor_weights.empty()) return;
+  const auto& m = problem->anchor_values;
+  const auto& w = problem->anchor_weights;
+  for (int f = 1; f + 1 < n; ++f) {
+    for (int i = 0; i < N; ++i) {
+      if (!variables.empty() &&
+          std::find(variables.begin(), variables.end(), i) == variables.end()) {
+        continue;
+      }
+      const int k = f * N + i;
+      if (!(w[k - N] > 0 && w[k] > 0 && w[k + N] > 0)) continue;
+      const auto& [a, b, c] = problem->smoothness[k];
+      problem->smoothness_targets[k] = a * m[k - N] + b * m[k] + c * m[k + N];
+    }
+  }
+}
+
 void InterpolateGaps(std::vector<double>* values, double fallback) {
   const int n = static_cast<int>(values->size());
   int previous = -1;

@@ -89,6 +89,14 @@ double ResidualCorrelationFactor(const std::vector<std::array<std::array<double,
   return (1 + rho) / (1 - rho);
 }
 
+// Points the smoothness prior at the anchors: where a variable is anchored (weight > 0) in three
+// consecutive frames, its second-difference target becomes the anchors' own second difference,
+// so that the prior smooths the departure from the gait-cycle template instead of the motion
+// (a second-difference prior on the motion itself shaves the sharp turns a template has, e.g.
+// the knee's swing peak); elsewhere 0.
+// `variables` lists the frame variables this applies to (all when empty).
+void SetSmoothnessTargets(BandedProblem* problem, const std::vector<int>& variables = {});
+
 // Fills NaN entries by linear interpolation between valid neighbours, constant beyond the ends;
 // `fallback` everywhere when nothing is valid.
 void InterpolateGaps(std::vector<double>* values, double fallback);

@@ -32,6 +32,11 @@ constexpr int kCycleNeighbours = 6;
 constexpr double kHipAllowance = 0.3;
 constexpr double kHipXStiffness = 10;
 constexpr double kHipYStiffness = 3;
+// The hips' vertical split (the pelvis's obliquity seen from the side, a few pixels) is far
+// smoother than the hip's height, and it is anchored to its stride template like the hip. On the
+// synthetic sweep (harsh noise, 8 runs) 300 x the angles' smoothness against 3 (the hip's
+// height's): hip positions 1.28 -> 1.07 % of leg at 30 fps, worst filled gap 3.04 -> 2.98 %.
+constexpr double kHipSplitStiffness = 300;
 
 double Median(std::vector<double> values, double fallback) {
   if (values.empty()) return fallback;
@@ -214,6 +219,10 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       }
       if (shoulders > 0) series[2][f] = std::atan2(sx / shoulders - series[0][f], series[1][f] - sy / shoulders);
     }
+    if (hips == 2) {
+      series[internal::kHipSplit][f] =
+          poses.at(f, 1 - motion.near_leg).y - poses.at(f, motion.near_leg).y;
+    }
     for (int side = 0; side < 2; ++side) {
       const Keypoint& hip = poses.at(f, side);
       const Keypoint& knee = poses.at(f, 2 + side);
@@ -234,10 +243,10 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   }
   const double flat_sole = motion.direction > 0 ? 0.0 : kPi;
   const std::array<double, internal::kFrameParameters> fallback = {
-      0.5 * poses.image_width, 0.5 * poses.image_height, 0, 0, 0, flat_sole, 0, 0, flat_sole};
+      0.5 * poses.image_width, 0.5 * poses.image_height, 0, 0, 0, flat_sole, 0, 0, flat_sole, 0};
   for (int i = 0; i < internal::kFrameParameters; ++i) {
     internal::InterpolateGaps(&series[i], fallback[i]);
-    if (i >= 2) Unwrap(&series[i]);
+    if (i >= 2 && i != internal::kHipSplit) Unwrap(&series[i]);  // angles
   }
   std::vector<std::array<double, internal::kFrameParameters>> frames(n);
   for (int f = 0; f < n; ++f) {
@@ -286,6 +295,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   // smoother than the angles allow the feet to be.
   units[0] = leg_px / std::sqrt(kHipXStiffness);
   units[1] = leg_px / std::sqrt(kHipYStiffness);
+  units[internal::kHipSplit] = leg_px / std::sqrt(kHipSplitStiffness);
   problem.smoothness = internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
   // Segment and foot lengths positive, the far leg 80-105 % of the near one.
   problem.global_lower.assign(internal::kGlobalParameters, 0.01 * leg_px);
@@ -402,12 +412,13 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           problem.anchor_weights[f * N + i_far] = std::pow(sigma_px / (robust_px * allowed[i_far]), 2);
         }
       }
-      // The hip joint: its bounce and its to-and-fro on the belt repeat with the strides, on top
-      // of a drift the template must not average over (as the rear view's pelvis centre).
+      // The hip joint and the hips' split: the bounce, the to-and-fro on the belt and the
+      // pelvis's obliquity repeat with the strides, on top of a drift the template must not
+      // average over (as the rear view's pelvis centre).
       // Its allowance adapts to the runner as the angles' do (a runner whose steps vary bounces
       // differently from step to step).
       if (!events[trunk_side].empty()) {
-        for (int i = 0; i < 2; ++i) {
+        for (int i : {0, 1, internal::kHipSplit}) {
           std::vector<double> hip(n);
           for (int f = 0; f < n; ++f) hip[f] = x[f * N + i];
           const std::vector<double> templ = internal::DriftingPhaseTemplate(
@@ -429,6 +440,26 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       motion.cycle_prior_applied = true;
       const bool last = round + 1 == kCycleRounds;
       FitSummary refit;
+      // The smoothness prior on the angles smooths how they depart from the templates, not the
+      // motion itself, which shaves the sharp turns of every stride (harsh noise, 30 fps: knee
+      // 2.42 -> 2.29 degrees). Not where the far leg is hidden: its anchors there are the near
+      // leg's template, and following that one's turns made the filled gaps worse.
+      internal::SetSmoothnessTargets(&problem, {2, 3, 4, 5, 6, 7, 8});
+      // A runner whose strides vary more than the floor allowance gets the templates' turns in
+      // proportion, as the anchors' weight falls (a runner 3x as variable as typical had its
+      // shank 0.29 degrees worse than with no prior; 0.20 now, 0.17 without the targets).
+      for (int i = 2; i <= 8; ++i) {
+        const double scale = std::pow(std::min(1.0, sigma_rad / allowed[i]), 2);
+        for (int f = 0; f < n; ++f) problem.smoothness_targets[f * N + i] *= scale;
+      }
+      for (int f = 0; f < n; ++f) {
+        if (observed[f][2 + far][2] > 0 || observed[f][4 + far][2] > 0) continue;  // seen
+        for (int h = std::max(0, f - 1); h <= std::min(n - 1, f + 1); ++h) {
+          for (int i : {3 + 3 * far, 4 + 3 * far, 5 + 3 * far}) {
+            problem.smoothness_targets[h * N + i] = 0;
+          }
+        }
+      }
       solution = internal::SolveLegProblem(options, &problem, &refit,
                                            last ? knee_pairs : std::vector<std::array<int, 2>>{});
       internal::AddRefit(refit, &motion.summary);

@@ -19,7 +19,7 @@
 namespace gaitlens::internal {
 namespace {
 
-constexpr int N = 9;
+constexpr int N = kFrameParameters;
 
 // r = W (x_f + B g - y_f): linear in the frame variables and the globals, with a random
 // full-rank weight matrix W per frame so that the frame blocks are dense.
