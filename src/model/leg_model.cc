@@ -197,6 +197,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   // Initial per-frame parameters from the keypoints, interpolated where missing.
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::vector<double>> series(internal::kFrameParameters, std::vector<double>(n, nan));
+  std::vector<double> splits;  // far hip below near hip, where both are seen
   for (int f = 0; f < n; ++f) {
     double hx = 0, hy = 0;
     int hips = 0;
@@ -220,8 +221,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       if (shoulders > 0) series[2][f] = std::atan2(sx / shoulders - series[0][f], series[1][f] - sy / shoulders);
     }
     if (hips == 2) {
-      series[internal::kHipSplit][f] =
-          poses.at(f, 1 - motion.near_leg).y - poses.at(f, motion.near_leg).y;
+      splits.push_back(poses.at(f, 1 - motion.near_leg).y - poses.at(f, motion.near_leg).y);
     }
     for (int side = 0; side < 2; ++side) {
       const Keypoint& hip = poses.at(f, side);
@@ -241,6 +241,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       }
     }
   }
+  // The hips' split starts at its median: per frame it is mostly the keypoints' jitter (a few
+  // pixels of obliquity against 2-7 px of jitter), and a jittery start costs iterations.
+  series[internal::kHipSplit].assign(n, Median(splits, 0.0));
   const double flat_sole = motion.direction > 0 ? 0.0 : kPi;
   const std::array<double, internal::kFrameParameters> fallback = {
       0.5 * poses.image_width, 0.5 * poses.image_height, 0, 0, 0, flat_sole, 0, 0, flat_sole, 0};
