@@ -74,18 +74,20 @@ def design(phase, times):
 
 
 def jittered(exact, seen, noise, seed):
-    """exact + the preset's jitter: its size as realised on the detected points (robust sd), its
-    frame-to-frame correlation as the preset sets it."""
+    """exact + the preset's jitter: its size as realised on each detected point (robust sd; a
+    side view's far leg may be noisier), its frame-to-frame correlation as the preset sets it.
+    Also returns the mean sd."""
     correlation = gs.options(noise=noise).noise.jitter_correlation
     detected = seen[..., 2] > 0
-    sd = 1.4826 * np.median(np.abs((seen[..., :2] - exact)[detected]))
+    error = seen[..., :2] - exact
+    sd = np.array([1.4826 * np.median(np.abs(error[detected[:, k], k])) for k in range(exact.shape[1])])
     rng = np.random.default_rng(seed)
     white = rng.normal(size=exact.shape)
     jitter = np.empty_like(white)
     jitter[0] = white[0]
     for f in range(1, exact.shape[0]):
         jitter[f] = correlation * jitter[f - 1] + np.sqrt(1 - correlation**2) * white[f]
-    return exact + sd * jitter, sd
+    return exact + sd[None, :, None] * jitter, sd.mean()
 
 
 def best_smoothed(measured, template, exact):

@@ -116,6 +116,9 @@ constexpr int kKnots = 32;
 // The pelvis's drift on the belt is slow: three stride-long means in turn (harsh noise, 30 fps:
 // 1.95 -> 1.91 % of leg; the side view's hip gained nothing from it).
 constexpr int kPelvisTrendPasses = 3;
+// The jitter measured against the templates is at most this multiple of the first measure
+// (2.7-2.9 at 30 fps under harsh noise, about 1 from 120 fps up).
+constexpr double kJitterRemeasure = 4.0;
 // The lateral allowance as a multiple of the default one: sideways a knee or ankle repeats its
 // path to a few millimetres (a 1-degree change of valgus moves the knee 0.3 % of leg), and on
 // the synthetic sweep half the default is better than the default at every frame rate and noise
@@ -135,7 +138,8 @@ constexpr int kScoringIterations = 4;
 // At most this many frames (from the middle of the clip) are used to choose the allowance.
 constexpr int kCrossValidationFrames = 2400;
 
-// Scales the anchor weights `base` (made with the default allowance) by the group allowances.
+// Scales the vertical group's anchor weights `base` by the vertical allowance (a multiple of
+// the default; the lateral ones are set with their weights).
 void ScaleAnchors(const std::vector<double>& base, double vertical, std::vector<double>* weights) {
   weights->resize(base.size());
   for (std::size_t k = 0; k < base.size(); ++k) {
@@ -300,7 +304,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     if (!periodic) break;
     // Every variable's template: knees and ankles relative to the pelvis centre (on their own
     // leg's strides), the obliquity on the left leg's, and the pelvis centre and half-width
-    // less their drift (a stride-long mean, added back: the runner drifts on the belt and
+    // less their drift (stride-long means, added back: the runner drifts on the belt and
     // towards or away from the camera, and a template must not average over that).
     // Lateral variables get fewer knots: sideways paths are smooth, and 32 knots over a
     // stride would follow the fit's noise.
@@ -337,19 +341,29 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       }
     }
     if (round == 0) {
-      // The jitter again, against what the templates predict. The first fit follows part of
-      // the jitter where the frames are far apart (at 30 fps under 1 % jitter it measured a
-      // third of it, and the anchors came out ten times too weak); a template averages it
-      // over the strides.
+      // The jitter again, against what the templates alone predict (the knees and ankles on
+      // the pelvis centre's template, not on the first fit's centre, which follows the hips'
+      // jitter). The first fit follows part of the jitter where the frames are far apart (at
+      // 30 fps under 1 % jitter it measured a third of it, and the anchors came out ten times
+      // too weak); a template averages it over the strides. At most kJitterRemeasure x the
+      // first measure: a template that fits badly (a clip whose strides do not line up) must
+      // not read as jitter and tighten the prior.
       std::vector<std::array<std::array<double, 3>, kPoints>> seen = observed;
       std::vector<std::array<std::array<double, 2>, kPoints>> predicted(n);
+      std::array<double, kParameters> frame;
       for (int f = 0; f < n; ++f) {
-        FrontalPoints(problem->anchor_values.data() + f * kParameters, sign, &predicted[f]);
+        for (int i = 0; i < kParameters; ++i) {
+          frame[i] = templates[i][f] +
+                     (centre_of[i] >= 0 ? templates[centre_of[i]][f] : 0.0);  // NaN if none
+        }
+        FrontalPoints(frame.data(), sign, &predicted[f]);
         if (!anchored[f]) {
           for (auto& point : seen[f]) point[2] = 0;
         }
       }
-      sigma_px = KeypointJitterPx(seen, predicted, sigma_px);
+      const double first_sigma = sigma_px;
+      sigma_px = std::clamp(KeypointJitterPx(seen, predicted, first_sigma), first_sigma,
+                            kJitterRemeasure * first_sigma);
     }
     for (int f = 0; f < n; ++f) {
       for (int i = 0; i < kParameters; ++i) {
