@@ -287,10 +287,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   for (int f = 0; f < n; ++f) std::copy(frames[f].begin(), frames[f].end(), problem.frames.begin() + f * N);
   problem.globals.assign(global.begin(), global.end());
   for (int f = 0; f < n; ++f) {
-    problem.frame_costs.emplace_back(
-        new ceres::AutoDiffCostFunction<internal::SideViewFrameCost, internal::SideViewFrameCost::kResiduals,
-                                        N, internal::kGlobalParameters>(
-            new internal::SideViewFrameCost(observed[f], robust_px, motion.direction, motion.near_leg)));
+    problem.frame_costs.emplace_back(new internal::SideViewFrameCostFunction(
+        internal::SideViewFrameCost(observed[f], robust_px, motion.direction, motion.near_leg)));
   }
   // Positions (hip x, y) in leg lengths, angles in radians.
   std::vector<double> units(N, 1.0);

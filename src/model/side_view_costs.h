@@ -105,6 +105,58 @@ struct SideViewFrameCost {
   int near_leg_;
 };
 
+// SideViewFrameCost as the fit uses it: autodiff over the frame's variables but the hips' split,
+// and the globals (16 numbers per Jet, which fill whole vector registers where 17 did not), and
+// the split's Jacobian column from the mid-hip height's. The split only moves each leg's points
+// vertically, by -1/2 (near leg) or +1/2 (far leg) of itself, as the mid-hip height moves all of
+// them by its whole; so d r / d split = -/+ 1/2 d r / d hip_y for the near/far leg's points, 0
+// for the mid-shoulder and the knee limits. Exact, and checked by GradientChecker.
+class SideViewFrameCostFunction final
+    : public ceres::SizedCostFunction<SideViewFrameCost::kResiduals, kFrameParameters,
+                                      kGlobalParameters> {
+ public:
+  explicit SideViewFrameCostFunction(const SideViewFrameCost& cost) : cost_(cost) {}
+
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
+    const double* frame = parameters[0];
+    const double* global = parameters[1];
+    if (jacobians == nullptr || (jacobians[0] == nullptr && jacobians[1] == nullptr)) {
+      return cost_(frame, global, residuals);
+    }
+    constexpr int kSplitFree = kFrameParameters - 1;  // the frame's variables but the split
+    static_assert(kHipSplit == kSplitFree, "the split is the frame's last variable");
+    using Jet = ceres::Jet<double, kSplitFree + kGlobalParameters>;
+    std::array<Jet, kFrameParameters> frame_jets;
+    std::array<Jet, kGlobalParameters> global_jets;
+    for (int i = 0; i < kSplitFree; ++i) frame_jets[i] = Jet(frame[i], i);
+    frame_jets[kHipSplit] = Jet(frame[kHipSplit]);
+    for (int j = 0; j < kGlobalParameters; ++j) global_jets[j] = Jet(global[j], kSplitFree + j);
+    std::array<Jet, SideViewFrameCost::kResiduals> r;
+    if (!cost_(frame_jets.data(), global_jets.data(), r.data())) return false;
+    for (int k = 0; k < SideViewFrameCost::kResiduals; ++k) {
+      residuals[k] = r[k].a;
+      if (jacobians[0] != nullptr) {
+        double* row = jacobians[0] + k * kFrameParameters;
+        for (int i = 0; i < kSplitFree; ++i) row[i] = r[k].v[i];
+        const int point = k / 2;  // model points 0..9 are legs' (left/right interleaved)
+        const double share = point >= 10 || k >= 2 * kModelPoints ? 0.0
+                             : point % 2 == cost_.near_leg_       ? -0.5
+                                                                  : 0.5;
+        row[kHipSplit] = share * r[k].v[1];
+      }
+      if (jacobians[1] != nullptr) {
+        double* row = jacobians[1] + k * kGlobalParameters;
+        for (int j = 0; j < kGlobalParameters; ++j) row[j] = r[k].v[kSplitFree + j];
+      }
+    }
+    return true;
+  }
+
+ private:
+  SideViewFrameCost cost_;
+};
+
 // SideViewFrameCost with each of the frame's variables as its own size-1 parameter block (so
 // that the smoothness priors stay sparse; see SecondDifferenceCost), then the global block.
 struct SideViewFrameScalarCost {

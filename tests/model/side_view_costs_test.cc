@@ -34,16 +34,33 @@ TEST(SideViewCosts, FrameCostGradientsMatchNumericDifferentiation) {
     std::array<std::array<double, 3>, kModelPoints> observed;
     for (auto& p : observed) p = {300 + 100 * unit(rng), 500 + 200 * unit(rng), 0.5 + 0.4 * unit(rng)};
     observed[7][2] = 0;  // one missing point
+    const SideViewFrameCost functor(observed, 12.0, direction, direction < 0 ? 0 : 1);
+    // The plain autodiff form, and the one the fit uses (the split's column derived).
     auto* cost = new ceres::AutoDiffCostFunction<SideViewFrameCost, SideViewFrameCost::kResiduals,
                                                  kFrameParameters, kGlobalParameters>(
-        new SideViewFrameCost(observed, 12.0, direction, direction < 0 ? 0 : 1));
-    std::array<double, kFrameParameters> frame = {320, 480, 0.1, 0.3, -0.2, 0.05, -0.25, -0.6, 0.4};
+        new SideViewFrameCost(functor));
+    auto* fit_cost = new SideViewFrameCostFunction(functor);
+    std::array<double, kFrameParameters> frame = {320,  480,   0.1,  0.3, -0.2,
+                                                  0.05, -0.25, -0.6, 0.4, 4.0};
     std::array<double, kGlobalParameters> global = {160, 150, 20, 12, 60, 190, 0.95};
     // Include a knee beyond its limit so the limit residual's gradient is checked too.
     frame[4] = direction * 3.2;
     std::vector<double*> parameters = {frame.data(), global.data()};
     EXPECT_TRUE(Probe(cost, parameters));
+    EXPECT_TRUE(Probe(fit_cost, parameters));
+    // And the two agree to rounding.
+    std::array<double, SideViewFrameCost::kResiduals> r1, r2;
+    std::array<double, SideViewFrameCost::kResiduals * kFrameParameters> jf1, jf2;
+    std::array<double, SideViewFrameCost::kResiduals * kGlobalParameters> jg1, jg2;
+    double* j1[] = {jf1.data(), jg1.data()};
+    double* j2[] = {jf2.data(), jg2.data()};
+    ASSERT_TRUE(cost->Evaluate(parameters.data(), r1.data(), j1));
+    ASSERT_TRUE(fit_cost->Evaluate(parameters.data(), r2.data(), j2));
+    for (std::size_t k = 0; k < r1.size(); ++k) EXPECT_NEAR(r1[k], r2[k], 1e-12);
+    for (std::size_t k = 0; k < jf1.size(); ++k) EXPECT_NEAR(jf1[k], jf2[k], 1e-9) << k;
+    for (std::size_t k = 0; k < jg1.size(); ++k) EXPECT_NEAR(jg1[k], jg2[k], 1e-9) << k;
     delete cost;
+    delete fit_cost;
   }
 }
 
