@@ -252,8 +252,8 @@ double CrossValidatedVerticalAllowance(
 // ankle's height above the pelvis; two warm-started refits. The anchors' weight is set by the
 // keypoints' jitter measured against the templates. The default allowed stride-to-stride
 // deviation of a point is 0.3 leg lengths times the angle cycle_prior_deg (in radians; 1 % of
-// leg at the default 2 degrees), half that sideways and cross-validated vertically. False when the motion is not
-// periodic enough or the keypoints' jitter cannot be measured.
+// leg at the default 2 degrees), half that sideways and cross-validated vertically. False when
+// the motion is not periodic enough or the keypoints' jitter cannot be measured.
 bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times,
                      const std::vector<std::array<std::array<double, 3>, kPoints>>& observed,
                      double sign, double robust_px, double leg_px,
@@ -316,7 +316,9 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
         const int i = 4 + 4 * side + j;  // knee x, y, ankle x, y
         centre_of[i] = j % 2;
         std::vector<double> relative(n);
-        for (int f = 0; f < n; ++f) relative[f] = x[f * kParameters + i] - x[f * kParameters + j % 2];
+        for (int f = 0; f < n; ++f) {
+          relative[f] = x[f * kParameters + i] - x[f * kParameters + j % 2];
+        }
         templates[i] = PhaseTemplate(times, relative, events[side], kCycleNeighbours,
                                      kAllowanceGroup[i] == 0 ? kLateralKnots : kKnots);
       }

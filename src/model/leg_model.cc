@@ -339,6 +339,10 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     allowed.fill(sigma_rad);
     const int dir = motion.direction;
     const int near = motion.near_leg, far = 1 - near;
+    // Frames where the far leg's knee and ankle are both unseen (e.g. behind a console).
+    const auto far_hidden = [&](int f) {
+      return observed[f][2 + far][2] <= 0 && observed[f][4 + far][2] <= 0;
+    };
     std::array<std::vector<double>, 2> events;
     for (int round = 0; round < kCycleRounds && std::isfinite(sigma_px); ++round) {
       const double* x = problem.frames.data();
@@ -404,9 +408,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         if (side != near || i == 2) continue;
         const int i_far = i - 3 * near + 3 * far;
         for (int f = 0; f < n; ++f) {
-          const bool hidden = observed[f][2 + far][2] <= 0 && observed[f][4 + far][2] <= 0;
           const int stride = phases[near].stride[f];
-          if (!hidden || !templates.Has(stride)) continue;
+          if (!far_hidden(f) || !templates.Has(stride)) continue;
           const double phase = phases[far].stride[f] >= 0 ? phases[far].phase[f]
                                                           : std::fmod(phases[near].phase[f] + 1.0, 2.0);
           problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phase);
@@ -454,7 +457,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         for (int f = 0; f < n; ++f) problem.smoothness_targets[f * N + i] *= scale;
       }
       for (int f = 0; f < n; ++f) {
-        if (observed[f][2 + far][2] > 0 || observed[f][4 + far][2] > 0) continue;  // seen
+        if (!far_hidden(f)) continue;
         for (int h = std::max(0, f - 1); h <= std::min(n - 1, f + 1); ++h) {
           for (int i : {3 + 3 * far, 4 + 3 * far, 5 + 3 * far}) {
             problem.smoothness_targets[h * N + i] = 0;
