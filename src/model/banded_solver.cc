@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <future>
 #include <thread>
+#include <utility>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -15,10 +17,17 @@ namespace gaitlens::internal {
 
 namespace {
 
-// N frame variables and G globals, both fixed at compile time: the per-frame blocks are small
-// (10 x 10, 10 x 7), where fixed sizes and coefficient-wise (lazy) products are several times
-// faster than Eigen's blocked matrix products.
-template <int N, int G>
+// The residual counts of the side view's and the rear/front view's frame costs
+// (SideViewFrameCost, FrontalFrameCost); a frame cost with another count takes a slower path.
+constexpr int kSideResiduals = 24;
+constexpr int kFrontalResiduals = 16;
+// Clips of at least this many frames are factorised on two threads (see Solver::Chain).
+constexpr int kSplitFrames = 256;
+
+// N frame variables, G globals and (usually) M residuals per frame, all fixed at compile time:
+// the per-frame blocks are small (10 x 10, 10 x 7), where fixed sizes and coefficient-wise
+// (lazy) products are several times faster than Eigen's blocked matrix products.
+template <int N, int G, int M>
 class Solver {
  public:
   using Mat = Eigen::Matrix<double, N, N>;
@@ -27,6 +36,7 @@ class Solver {
   using MatX = Eigen::Matrix<double, N, 1 + G>;
   using MatGG = Eigen::Matrix<double, G, G>;
   using VecG = Eigen::Matrix<double, G, 1>;
+  using Mat2 = Eigen::Matrix<double, 2 * N, 2 * N>;
 
   Solver(const BandedSolverOptions& options, BandedProblem* p)
       : options_(options), p_(*p), n_(p->num_frames), G_(G) {
@@ -39,6 +49,7 @@ class Solver {
     L1_.resize(n_);
     L2_.resize(n_);
     X_.assign(n_, MatX::Zero());
+    dx_.assign(n_, Vec::Zero());
     num_residuals_ = 0;
     for (const auto& cost : p_.frame_costs) num_residuals_ += cost->num_residuals();
     num_residuals_ += N * std::max(0, n_ - 2);
@@ -126,19 +137,18 @@ class Solver {
           costs[t] = std::numeric_limits<double>::infinity();
           continue;
         }
-        const Eigen::Map<const Eigen::VectorXd> r(residuals.data(), m);
-        costs[t] += 0.5 * r.squaredNorm();
-        if (!jacobians) continue;
-        const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, N, Eigen::RowMajor>> Jx(jx.data(), m, N);
-        H0_[f].noalias() = Jx.transpose().lazyProduct(Jx);  // small: no blocked GEMM
-        gx_[f].noalias() = Jx.transpose() * r;
+        if (!jacobians) {
+          costs[t] += 0.5 * Eigen::Map<const Eigen::VectorXd>(residuals.data(), m).squaredNorm();
+          continue;
+        }
         H1_[f].setZero();
         H2_[f].setZero();
-        if constexpr (G > 0) {
-          const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, G, Eigen::RowMajor>> Jg(jg.data(), m, G);
-          E_[f].noalias() = Jx.transpose().lazyProduct(Jg);
-          Cs[t].noalias() += Jg.transpose().lazyProduct(Jg);
-          ggs[t].noalias() += Jg.transpose() * r;
+        // The frame's share of the normal equations; with the residual count known at compile
+        // time (M) the products are unrolled, several times faster than with a dynamic one.
+        if (m == M) {
+          costs[t] += Accumulate<M>(f, residuals.data(), jx.data(), jg.data(), &Cs[t], &ggs[t]);
+        } else {
+          costs[t] += Accumulate<Eigen::Dynamic>(f, residuals.data(), jx.data(), jg.data(), &Cs[t], &ggs[t], m);
         }
       }
     };
@@ -198,14 +208,59 @@ class Solver {
     return cost;
   }
 
-  // Block Cholesky of the frame part of (H + lambda diag H): L0 (diagonal blocks, kept as their
-  // inverses L0inv), L1 (one below), L2 (two below). False when it is not positive definite.
-  bool Factorise(double lambda) {
-    for (int f = 0; f < n_; ++f) {
+  // Adds frame f's residuals (m of them, M if fixed) and Jacobians to the normal equations; the
+  // frame's cost.
+  template <int Rows>
+  double Accumulate(int f, const double* residuals, const double* jx, const double* jg, MatGG* C, VecG* gg,
+                    int m = Rows) {
+    const Eigen::Map<const Eigen::Matrix<double, Rows, 1>> r(residuals, m);
+    const Eigen::Map<const Eigen::Matrix<double, Rows, N, Eigen::RowMajor>> Jx(jx, m, N);
+    H0_[f].noalias() = Jx.transpose().lazyProduct(Jx);  // small: no blocked GEMM
+    gx_[f].noalias() = Jx.transpose() * r;
+    if constexpr (G > 0) {
+      const Eigen::Map<const Eigen::Matrix<double, Rows, G, Eigen::RowMajor>> Jg(jg, m, G);
+      E_[f].noalias() = Jx.transpose().lazyProduct(Jg);
+      C->noalias() += Jg.transpose().lazyProduct(Jg);
+      gg->noalias() += Jg.transpose() * r;
+    }
+    return 0.5 * r.squaredNorm();
+  }
+
+  // The frame part of (H + lambda diag H) is factorised as block Cholesky along chains of
+  // frames. With one chain (short clips, one thread) that is frames 0, 1, ..., n - 1. With two
+  // (a one-separator nested dissection), the first half runs forward from frame 0, the second
+  // backward from frame n - 1, each on its own thread, and the two frames between them, which
+  // alone couple the halves (the priors reach two frames), are eliminated last as one dense
+  // 2N x 2N block. Per frame f of a chain running in direction d, L0inv_[f] is the inverse of
+  // its diagonal block's lower-triangular factor, and L1_[f], L2_[f] are the factor's blocks
+  // (f + d, f) and (f + 2d, f) where those frames exist (in the chain or the separator).
+  struct Chain {
+    int first = 0, count = 0, dir = 1;
+    int At(int k) const { return first + dir * k; }
+  };
+
+  // The prior's coupling A(f + d, f) for d = -2..2 (d != 0): diagonal.
+  const Vec& Coupling(int f, int d) const {
+    switch (d) {
+      case 1: return H1_[f];
+      case -1: return H1_[f - 1];
+      case 2: return H2_[f];
+      default: return H2_[f - 2];
+    }
+  }
+
+  void Damp(int f, double lambda, Mat* S) const {
+    for (int i = 0; i < N; ++i) (*S)(i, i) += lambda * std::max(H0_[f](i, i), 1e-6);
+  }
+
+  // Factorises a chain; false when it is not positive definite.
+  bool FactoriseChain(const Chain& c, double lambda) {
+    for (int k = 0; k < c.count; ++k) {
+      const int f = c.At(k), p1 = f - c.dir, p2 = f - 2 * c.dir;
       Mat S = H0_[f];
-      for (int i = 0; i < N; ++i) S(i, i) += lambda * std::max(H0_[f](i, i), 1e-6);
-      if (f >= 1) S.noalias() -= L1_[f - 1].lazyProduct(L1_[f - 1].transpose());
-      if (f >= 2) S.noalias() -= L2_[f - 2].lazyProduct(L2_[f - 2].transpose());
+      Damp(f, lambda, &S);
+      if (k >= 1) S.noalias() -= L1_[p1].lazyProduct(L1_[p1].transpose());
+      if (k >= 2) S.noalias() -= L2_[p2].lazyProduct(L2_[p2].transpose());
       Eigen::LLT<Mat> llt(S);
       if (llt.info() != Eigen::Success) return false;
       // The inverse of the lower-triangular factor by forward substitution: every later use is
@@ -217,65 +272,158 @@ class Solver {
         inverse(j, j) = 1.0 / L(j, j);
         for (int i = j + 1; i < N; ++i) {
           double sum = 0;
-          for (int k = j; k < i; ++k) sum += L(i, k) * inverse(k, j);
+          for (int m = j; m < i; ++m) sum += L(i, m) * inverse(m, j);
           inverse(i, j) = -sum / L(i, i);
         }
       }
-      // L1[f] = (A_{f+1,f} - L2[f-1] L1[f-1]^T) L0[f]^-T, A_{f+1,f} = diag(H1[f]).
-      if (f + 1 < n_) {
-        Mat T = H1_[f].asDiagonal();
-        if (f >= 1) T.noalias() -= L2_[f - 1].lazyProduct(L1_[f - 1].transpose());
+      // L1[f] = (A(f + d, f) - L2[f - d] L1[f - d]^T) L0[f]^-T, L2[f] = A(f + 2d, f) L0[f]^-T.
+      const int f1 = f + c.dir, f2 = f + 2 * c.dir;
+      if (f1 >= 0 && f1 < n_) {
+        Mat T = Coupling(f, c.dir).asDiagonal();
+        if (k >= 1) T.noalias() -= L2_[p1].lazyProduct(L1_[p1].transpose());
         L1_[f].noalias() = T.lazyProduct(inverse.transpose());
       }
-      if (f + 2 < n_) L2_[f].noalias() = H2_[f].asDiagonal() * inverse.transpose();
+      if (f2 >= 0 && f2 < n_) L2_[f].noalias() = Coupling(f, 2 * c.dir).asDiagonal() * inverse.transpose();
     }
     return true;
   }
 
-  // Solves L L^T X = X in place, X_ per frame N x (1 + G).
-  void SolveInPlace() {
+  // Forward substitution along a chain, X_ in place (N x (1 + G) per frame); adds the chain's
+  // share of the globals' Schur complement E^T A^-1 E = Y_E^T Y_E and of E^T A^-1 (-gx) to S, r.
+  void ForwardChain(const Chain& c, MatGG* S, VecG* r) {
     MatX t;
-    for (int f = 0; f < n_; ++f) {
-      if (f >= 1) X_[f].noalias() -= L1_[f - 1].lazyProduct(X_[f - 1]);
-      if (f >= 2) X_[f].noalias() -= L2_[f - 2].lazyProduct(X_[f - 2]);
+    for (int k = 0; k < c.count; ++k) {
+      const int f = c.At(k);
+      if (k >= 1) X_[f].noalias() -= L1_[f - c.dir].lazyProduct(X_[f - c.dir]);
+      if (k >= 2) X_[f].noalias() -= L2_[f - 2 * c.dir].lazyProduct(X_[f - 2 * c.dir]);
       t.noalias() = L0inv_[f].lazyProduct(X_[f]);
       X_[f] = t;
-    }
-    for (int f = n_ - 1; f >= 0; --f) {
-      if (f + 1 < n_) X_[f].noalias() -= L1_[f].transpose().lazyProduct(X_[f + 1]);
-      if (f + 2 < n_) X_[f].noalias() -= L2_[f].transpose().lazyProduct(X_[f + 2]);
-      t.noalias() = L0inv_[f].transpose().lazyProduct(X_[f]);
-      X_[f] = t;
+      AddSchur(f, S, r);
     }
   }
 
-  // The damped Gauss-Newton step from the current point, projected onto the bounds.
+  void AddSchur(int f, MatGG* S, VecG* r) const {
+    if constexpr (G > 0) {
+      const auto YE = X_[f].template rightCols<G>();
+      S->noalias() += YE.transpose().lazyProduct(YE);
+      r->noalias() += YE.transpose() * X_[f].col(0);
+    }
+  }
+
+  // Back substitution along a chain in reverse, dx_ in place (the frames beyond its end, in the
+  // separator, already solved).
+  void BackwardChain(const Chain& c) {
+    Vec t;
+    for (int k = c.count - 1; k >= 0; --k) {
+      const int f = c.At(k), f1 = f + c.dir, f2 = f + 2 * c.dir;
+      if (f1 >= 0 && f1 < n_) dx_[f].noalias() -= L1_[f].transpose().lazyProduct(dx_[f1]);
+      if (f2 >= 0 && f2 < n_) dx_[f].noalias() -= L2_[f].transpose().lazyProduct(dx_[f2]);
+      t.noalias() = L0inv_[f].transpose().lazyProduct(dx_[f]);
+      dx_[f] = t;
+    }
+  }
+
+  // The damped Gauss-Newton step from the current point, projected onto the bounds. With
+  // A = L L^T the frame block and E the frame-global block, the globals' Schur complement
+  // C - E^T A^-1 E is C - (L^-1 E)^T (L^-1 E): only E's forward substitution is needed, and the
+  // back substitution has one column, dx = L^-T (L^-1 (-gx) - L^-1 E dg).
   bool Step(double lambda, std::vector<double>* frames, std::vector<double>* globals) {
-    if (!Factorise(lambda)) return false;
     for (int f = 0; f < n_; ++f) {
       X_[f].col(0) = -gx_[f];
       if constexpr (G > 0) X_[f].template rightCols<G>() = E_[f];
     }
-    SolveInPlace();
+    // Two chains and a separator (frames h - 2, h - 1) on long clips with two threads.
+    const bool split = options_.num_threads >= 2 && n_ >= kSplitFrames;
+    const int h = n_ / 2;
+    const Chain top{0, split ? h - 2 : n_, 1}, bottom{n_ - 1, split ? n_ - h : 0, -1};
+    MatGG S_top = MatGG::Zero(), S_bottom = MatGG::Zero();
+    VecG r_top = VecG::Zero(), r_bottom = VecG::Zero();
+    bool ok_top = true, ok_bottom = true;
+    const auto first_pass = [&](const Chain& c, MatGG* S, VecG* r, bool* ok) {
+      *ok = FactoriseChain(c, lambda);
+      if (*ok) ForwardChain(c, S, r);
+    };
+    if (split) {
+      std::future<void> other =
+          std::async(std::launch::async, [&] { first_pass(bottom, &S_bottom, &r_bottom, &ok_bottom); });
+      first_pass(top, &S_top, &r_top, &ok_top);
+      other.get();
+    } else {
+      first_pass(top, &S_top, &r_top, &ok_top);
+    }
+    if (!ok_top || !ok_bottom) return false;
+    Eigen::LLT<Mat2> separator;
+    if (split) {
+      // The separator's block, less what both chains' elimination takes from it, and its
+      // right-hand sides less the chains' parts: blocks (s, q) of the factor for the chains'
+      // frames q next to it.
+      const int s0 = h - 2;
+      Mat2 A = Mat2::Zero();
+      A.template topLeftCorner<N, N>() = H0_[s0];
+      A.template bottomRightCorner<N, N>() = H0_[s0 + 1];
+      {
+        Mat D0 = Mat::Zero(), D1 = Mat::Zero();
+        Damp(s0, lambda, &D0);
+        Damp(s0 + 1, lambda, &D1);
+        A.template topLeftCorner<N, N>() += D0;
+        A.template bottomRightCorner<N, N>() += D1;
+      }
+      A.template bottomLeftCorner<N, N>() = Coupling(s0, 1).asDiagonal();
+      Eigen::Matrix<double, 2 * N, 1 + G> Y;
+      Y.template topRows<N>() = X_[s0];
+      Y.template bottomRows<N>() = X_[s0 + 1];
+      for (const auto& [c, q] : {std::pair{top, h - 4}, std::pair{top, h - 3}, std::pair{bottom, h},
+                                 std::pair{bottom, h + 1}}) {
+        // Block (s, q) of the factor for s = q + d (L1_[q]) and q + 2d (L2_[q]), where in the
+        // separator.
+        std::array<std::pair<int, const Mat*>, 2> blocks = {
+            std::pair{q + c.dir - s0, &L1_[q]}, std::pair{q + 2 * c.dir - s0, &L2_[q]}};
+        for (const auto& [i, Li] : blocks) {
+          if (i < 0 || i > 1) continue;
+          Y.template middleRows<N>(i * N).noalias() -= Li->lazyProduct(X_[q]);
+          for (const auto& [j, Lj] : blocks) {
+            if (j < 0 || j > i) continue;
+            A.template block<N, N>(i * N, j * N).noalias() -= Li->lazyProduct(Lj->transpose());
+          }
+        }
+      }
+      separator.compute(A);  // reads the lower triangle
+      if (separator.info() != Eigen::Success) return false;
+      separator.matrixL().solveInPlace(Y);
+      X_[s0] = Y.template topRows<N>();
+      X_[s0 + 1] = Y.template bottomRows<N>();
+      AddSchur(s0, &S_top, &r_top);
+      AddSchur(s0 + 1, &S_top, &r_top);
+    }
     VecG dg = VecG::Zero();
     if constexpr (G > 0) {
-      // (C - E^T A^-1 E) dg = -gg - E^T z, z = A^-1 (-gx).
-      MatGG S = C_;
+      MatGG S = C_ - S_top - S_bottom;
       for (int i = 0; i < G_; ++i) S(i, i) += lambda * std::max(C_(i, i), 1e-6);
-      VecG rhs = -gg_;
-      for (int f = 0; f < n_; ++f) {
-        S.noalias() -= E_[f].transpose().lazyProduct(X_[f].template rightCols<G>());
-        rhs.noalias() -= E_[f].transpose() * X_[f].col(0);
-      }
+      const VecG rhs = -gg_ - r_top - r_bottom;
       Eigen::LDLT<MatGG> ldlt(S);
       if (ldlt.info() != Eigen::Success) return false;
       dg = ldlt.solve(rhs);
       if (!dg.allFinite()) return false;
     }
     for (int f = 0; f < n_; ++f) {
-      Vec dx = X_[f].col(0);
-      if constexpr (G > 0) dx.noalias() -= X_[f].template rightCols<G>() * dg;
-      for (int i = 0; i < N; ++i) (*frames)[f * N + i] = p_.frames[f * N + i] + dx(i);
+      dx_[f] = X_[f].col(0);
+      if constexpr (G > 0) dx_[f].noalias() -= X_[f].template rightCols<G>() * dg;
+    }
+    if (split) {
+      const int s0 = h - 2;
+      Eigen::Matrix<double, 2 * N, 1> z;
+      z << dx_[s0], dx_[s0 + 1];
+      separator.matrixU().solveInPlace(z);
+      dx_[s0] = z.template head<N>();
+      dx_[s0 + 1] = z.template tail<N>();
+      std::future<void> other = std::async(std::launch::async, [&] { BackwardChain(bottom); });
+      BackwardChain(top);
+      other.get();
+    } else {
+      BackwardChain(top);
+    }
+    for (int f = 0; f < n_; ++f) {
+      for (int i = 0; i < N; ++i) (*frames)[f * N + i] = p_.frames[f * N + i] + dx_[f](i);
     }
     for (int i = 0; i < G_; ++i) (*globals)[i] = p_.globals[i] + dg(i);
     Project(frames, globals);
@@ -306,50 +454,77 @@ class Solver {
   // Sigma_s = P_s^-1 + G_s Sigma_{s+1} G_s^T, G_s = P_s^-1 U_s, which adds positive
   // semi-definite terms only and so stays stable over thousands of frames (the one-sided
   // Takahashi recurrence on the pentadiagonal factor does not).
+  //
+  // U_s couples frames (2s, 2s+1) to (2s+2, 2s+3) through the priors alone, so it is
+  // [[diag H2_{2s}, 0], [diag H1_{2s+1}, diag H2_{2s+1}]]: products with it scale rows or
+  // columns (O(N^2)), and only the dense P^-1 and Sigma products cost O(N^3).
   void Variances(double cost, const std::vector<std::array<int, 2>>& pairs, BandedSolution* out) {
-    using Mat2 = Eigen::Matrix<double, 2 * N, 2 * N>;
     const int pairs_count = (n_ + 1) / 2;
-    auto frame_exists = [&](int f) { return f < n_; };
-    std::vector<Mat2> D(pairs_count), U(pairs_count), Pinv(pairs_count);
-    for (int s = 0; s < pairs_count; ++s) {
-      const int a = 2 * s, b = 2 * s + 1;
-      D[s].setZero();
-      U[s].setZero();
-      D[s].template topLeftCorner<N, N>() = H0_[a];
-      if (frame_exists(b)) {
-        D[s].template bottomRightCorner<N, N>() = H0_[b];
-        D[s].template topRightCorner<N, N>() = H1_[a].asDiagonal();
-        D[s].template bottomLeftCorner<N, N>() = H1_[a].asDiagonal();
-      } else {
-        D[s].template bottomRightCorner<N, N>().setIdentity();  // padding, decoupled
+    const Vec zero = Vec::Zero();
+    // U_s's three diagonals (zero where a frame is missing at the end).
+    auto upper = [&](int s, int which) -> const Vec& {
+      const int a = 2 * s, b = a + 1;
+      switch (which) {
+        case 0: return a + 2 < n_ ? H2_[a] : zero;                   // (a, a+2)
+        case 1: return b < n_ && a + 2 < n_ ? H1_[b] : zero;         // (b, a+2)
+        default: return b + 2 < n_ ? H2_[b] : zero;                  // (b, b+2)
       }
-      if (frame_exists(a + 2)) U[s].template topLeftCorner<N, N>() = H2_[a].asDiagonal();
-      if (frame_exists(b) && frame_exists(a + 2)) U[s].template bottomLeftCorner<N, N>() = H1_[b].asDiagonal();
-      if (frame_exists(b + 2)) U[s].template bottomRightCorner<N, N>() = H2_[b].asDiagonal();
-    }
+    };
+    // Q U_s, for a 2N x 2N Q.
+    auto times_upper = [&](const Mat2& Q, int s, Mat2* out_product) {
+      const Vec &u0 = upper(s, 0), &u1 = upper(s, 1), &u2 = upper(s, 2);
+      out_product->template leftCols<N>() =
+          Q.template leftCols<N>() * u0.asDiagonal() + Q.template rightCols<N>() * u1.asDiagonal();
+      out_product->template rightCols<N>() = Q.template rightCols<N>() * u2.asDiagonal();
+    };
+    // U_s^T Q, for a 2N x 2N Q.
+    auto upper_transpose_times = [&](int s, const Mat2& Q, Mat2* out_product) {
+      const Vec &u0 = upper(s, 0), &u1 = upper(s, 1), &u2 = upper(s, 2);
+      out_product->template topRows<N>() =
+          u0.asDiagonal() * Q.template topRows<N>() + u1.asDiagonal() * Q.template bottomRows<N>();
+      out_product->template bottomRows<N>() = u2.asDiagonal() * Q.template bottomRows<N>();
+    };
+    std::vector<Mat2> Pinv(pairs_count);
+    Mat2 P, T, W;
     for (int s = 0; s < pairs_count; ++s) {
-      Mat2 P = D[s];
-      if (s > 0) P.noalias() -= U[s - 1].transpose() * Pinv[s - 1] * U[s - 1];
+      const int a = 2 * s, b = a + 1;
+      P.setZero();
+      P.template topLeftCorner<N, N>() = H0_[a];
+      if (b < n_) {
+        P.template bottomRightCorner<N, N>() = H0_[b];
+        P.template topRightCorner<N, N>() = H1_[a].asDiagonal();
+        P.template bottomLeftCorner<N, N>() = H1_[a].asDiagonal();
+      } else {
+        P.template bottomRightCorner<N, N>().setIdentity();  // padding, decoupled
+      }
+      if (s > 0) {
+        times_upper(Pinv[s - 1], s - 1, &T);
+        upper_transpose_times(s - 1, T, &W);
+        P -= W;
+      }
       Eigen::LLT<Mat2> llt(P);
       if (llt.info() != Eigen::Success) return;  // singular: no variances
       Pinv[s] = llt.solve(Mat2::Identity());
-    }
-    std::vector<Mat2> sigma(pairs_count);
-    sigma[pairs_count - 1] = Pinv[pairs_count - 1];
-    for (int s = pairs_count - 2; s >= 0; --s) {
-      const Mat2 gain = Pinv[s] * U[s];
-      sigma[s] = Pinv[s] + gain * sigma[s + 1] * gain.transpose();
     }
     const double dof = std::max(1, num_residuals_ - n_ * N - G_);
     const double scale = 2 * cost / dof;
     out->variances.resize(static_cast<std::size_t>(n_) * N);
     out->covariances.assign(n_, std::vector<double>(pairs.size()));
-    for (int f = 0; f < n_; ++f) {
-      const Mat2& S = sigma[f / 2];
-      const int o = (f % 2) * N;
-      for (int i = 0; i < N; ++i) out->variances[f * N + i] = scale * S(o + i, o + i);
-      for (std::size_t k = 0; k < pairs.size(); ++k) {
-        out->covariances[f][k] = scale * S(o + pairs[k][0], o + pairs[k][1]);
+    Mat2 sigma = Pinv[pairs_count - 1], gain;
+    for (int s = pairs_count - 1; s >= 0; --s) {
+      if (s < pairs_count - 1) {
+        // Sigma_s = P_s^-1 + G_s Sigma_{s+1} G_s^T with G_s = P_s^-1 U_s.
+        times_upper(Pinv[s], s, &gain);
+        T.noalias() = gain * sigma;
+        sigma = Pinv[s];
+        sigma.noalias() += T * gain.transpose();
+      }
+      for (int f = 2 * s; f < std::min(n_, 2 * s + 2); ++f) {
+        const int o = (f % 2) * N;
+        for (int i = 0; i < N; ++i) out->variances[f * N + i] = scale * sigma(o + i, o + i);
+        for (std::size_t k = 0; k < pairs.size(); ++k) {
+          out->covariances[f][k] = scale * sigma(o + pairs[k][0], o + pairs[k][1]);
+        }
       }
     }
   }
@@ -365,6 +540,7 @@ class Solver {
   VecG gg_;
   std::vector<Mat> L0inv_, L1_, L2_;
   std::vector<MatX> X_;
+  std::vector<Vec> dx_;
 };
 
 }  // namespace
@@ -386,9 +562,9 @@ BandedSolution SolveBanded(const BandedSolverOptions& options, BandedProblem* pr
   const int G = problem->global_size;
   // The side view (10 frame variables, 7 globals), the rear/front view (12, none), and the side
   // view's frame block without globals.
-  if (N == 10 && G == 7) return Solver<10, 7>(options, problem).Run(summary, pairs);
-  if (N == 10 && G == 0) return Solver<10, 0>(options, problem).Run(summary, pairs);
-  if (N == 12 && G == 0) return Solver<12, 0>(options, problem).Run(summary, pairs);
+  if (N == 10 && G == 7) return Solver<10, 7, kSideResiduals>(options, problem).Run(summary, pairs);
+  if (N == 10 && G == 0) return Solver<10, 0, kSideResiduals>(options, problem).Run(summary, pairs);
+  if (N == 12 && G == 0) return Solver<12, 0, kFrontalResiduals>(options, problem).Run(summary, pairs);
   GAITLENS_THROW(AnalysisError, "banded solver: frame size ", N, " with ", G, " globals is not compiled in");
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
 #include <cmath>
 #include <vector>
 
@@ -56,6 +57,20 @@ std::vector<std::array<double, 3>> SmoothnessCoefficients(const std::vector<doub
 // (all but `usable`); with variance_pairs, also the marginal variances (see SolveBanded).
 BandedSolution SolveLegProblem(const FitOptions& options, BandedProblem* problem, FitSummary* summary,
                                const std::vector<std::array<int, 2>>& variance_pairs = {});
+
+// Runs body(0) and body(1), the two legs' independent work, on two threads when `threads` allows
+// (FitOptions::num_threads); an exception from either is rethrown here.
+template <typename Body>
+void ForBothLegs(int threads, const Body& body) {
+  if (threads < 2) {
+    body(0);
+    body(1);
+    return;
+  }
+  std::future<void> other = std::async(std::launch::async, [&body] { body(1); });
+  body(0);
+  other.get();
+}
 
 // Folds a warm-started refit into the summary of the solve it continued: iterations and time add
 // up, the final cost, termination and residual count are the refit's.

@@ -279,8 +279,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
   double vertical = 1;
   for (int round = 0; round < kCycleRounds; ++round) {
     const double* x = problem->frames.data();
-    bool periodic = true;
-    for (int side = 0; side < 2; ++side) {
+    ForBothLegs(options.num_threads, [&](int side) {
       std::vector<std::vector<double>> relative(4, std::vector<double>(n));
       for (int f = 0; f < n; ++f) {
         for (int j = 0; j < 4; ++j) {
@@ -294,14 +293,11 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
         for (int f = 0; f < n; ++f) lift[f] = -relative[3][f];
         events[side] = StrideEvents(times, lift);
       }
-      if (events[side].empty()) {
-        periodic = false;
-        break;
-      }
+      if (events[side].empty()) return;
       events[side] = RegisterEvents(times, relative, {1.0, 1.0, 1.0, 1.0}, events[side], kCycleNeighbours,
                                     round == 0 ? 4 : 2);
-    }
-    if (!periodic) break;
+    });
+    if (events[0].empty() || events[1].empty()) break;  // a leg without strides: no prior
     // Every variable's template: knees and ankles relative to the pelvis centre (on their own
     // leg's strides), the obliquity on the left leg's, and the pelvis centre and half-width
     // less their drift (stride-long means, added back: the runner drifts on the belt and

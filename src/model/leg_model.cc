@@ -347,7 +347,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     for (int round = 0; round < kCycleRounds && std::isfinite(sigma_px); ++round) {
       const double* x = problem.frames.data();
       const double* g = problem.globals.data();
-      for (int side = 0; side < 2; ++side) {
+      internal::ForBothLegs(options.num_threads, [&](int side) {
         const double scale = side == near ? 1.0 : g[6];
         std::vector<double> thigh(n), shank(n);
         for (int f = 0; f < n; ++f) {
@@ -361,10 +361,10 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           }
           events[side] = internal::StrideEvents(poses.timestamps_s, forward);
         }
-        if (events[side].empty()) continue;  // this leg shows no strides (e.g. never seen)
+        if (events[side].empty()) return;  // this leg shows no strides (e.g. never seen)
         events[side] = internal::RegisterEvents(poses.timestamps_s, {thigh, shank}, {1.0, 1.0}, events[side],
                                                 kCycleNeighbours, round == 0 ? 4 : 2);
-      }
+      });
       if (events[0].empty() && events[1].empty()) break;
       problem.anchor_values.assign(static_cast<std::size_t>(n) * N, 0.0);
       problem.anchor_weights.assign(static_cast<std::size_t>(n) * N, 0.0);
