@@ -214,11 +214,15 @@ class Solver {
   double Accumulate(int f, const double* residuals, const double* jx, const double* jg, MatGG* C, VecG* gg,
                     int m = Rows) {
     const Eigen::Map<const Eigen::Matrix<double, Rows, 1>> r(residuals, m);
-    const Eigen::Map<const Eigen::Matrix<double, Rows, N, Eigen::RowMajor>> Jx(jx, m, N);
+    // Column-major copies of the (row-major) Jacobians: every product below is then of
+    // contiguous columns, which vectorises (the row-major maps' products did not).
+    const Eigen::Matrix<double, Rows, N> Jx =
+        Eigen::Map<const Eigen::Matrix<double, Rows, N, Eigen::RowMajor>>(jx, m, N);
     H0_[f].noalias() = Jx.transpose().lazyProduct(Jx);  // small: no blocked GEMM
     gx_[f].noalias() = Jx.transpose() * r;
     if constexpr (G > 0) {
-      const Eigen::Map<const Eigen::Matrix<double, Rows, G, Eigen::RowMajor>> Jg(jg, m, G);
+      const Eigen::Matrix<double, Rows, G> Jg =
+          Eigen::Map<const Eigen::Matrix<double, Rows, G, Eigen::RowMajor>>(jg, m, G);
       E_[f].noalias() = Jx.transpose().lazyProduct(Jg);
       C->noalias() += Jg.transpose().lazyProduct(Jg);
       gg->noalias() += Jg.transpose() * r;
