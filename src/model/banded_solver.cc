@@ -46,6 +46,11 @@ class Solver {
     H2_.resize(n_);
     gx_.resize(n_);
     E_.assign(n_, MatG::Zero());
+    spare_.H0.resize(n_);
+    spare_.H1.resize(n_);
+    spare_.H2.resize(n_);
+    spare_.gx.resize(n_);
+    spare_.E.assign(n_, MatG::Zero());
     L0inv_.resize(n_);
     L1_.resize(n_);
     L2_.resize(n_);
@@ -78,18 +83,22 @@ class Solver {
         }
         continue;
       }
-      const double trial = Linearise(trial_frames, trial_globals, false);
+      // The trial point is linearised in full into the spare normal equations: most steps are
+      // accepted, and their linearisation is then ready (a rejected one costs the Jacobians).
+      SwapNormalEquations();
+      const double trial = Linearise(trial_frames, trial_globals, true);
       if (std::isfinite(trial) && trial < cost) {
         const double decrease = cost - trial;
         p_.frames.swap(trial_frames);
         p_.globals.swap(trial_globals);
-        cost = Linearise(p_.frames, p_.globals, true);
+        cost = trial;
         lambda = std::max(lambda / 3, 1e-12);
         if (decrease < options_.function_tolerance * cost) {
           termination = "CONVERGENCE";
           break;
         }
       } else {
+        SwapNormalEquations();  // back to the current point's
         lambda *= 4;
         if (lambda > 1e10) {  // no step lowers the cost: a minimum to working precision
           termination = "CONVERGENCE";
@@ -112,6 +121,17 @@ class Solver {
   }
 
  private:
+  // Exchanges the normal equations with the spare set (O(1) but for the globals' small blocks).
+  void SwapNormalEquations() {
+    H0_.swap(spare_.H0);
+    H1_.swap(spare_.H1);
+    H2_.swap(spare_.H2);
+    gx_.swap(spare_.gx);
+    E_.swap(spare_.E);
+    std::swap(C_, spare_.C);
+    std::swap(gg_, spare_.gg);
+  }
+
   // Cost at (frames, globals); with `jacobians` also the normal equations there.
   double Linearise(const std::vector<double>& frames, const std::vector<double>& globals, bool jacobians) {
     const int threads = std::max(1, options_.num_threads);
@@ -549,6 +569,14 @@ class Solver {
   std::vector<MatG> E_;
   MatGG C_;
   VecG gg_;
+  // A second set of the normal equations, for the trial point of a step.
+  struct {
+    std::vector<Mat> H0;
+    std::vector<Vec> H1, H2, gx;
+    std::vector<MatG> E;
+    MatGG C;
+    VecG gg;
+  } spare_;
   std::vector<Mat> L0inv_, L1_, L2_;
   std::vector<MatX> X_;
   std::vector<Vec> dx_;
