@@ -4,8 +4,8 @@
 #include <array>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <future>
+#include <limits>
 #include <thread>
 #include <utility>
 
