@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <future>
 #include <cmath>
+#include <future>
 #include <vector>
 
 #include <ceres/ceres.h>

@@ -108,9 +108,10 @@ struct SideViewFrameCost {
 
 // SideViewFrameCost as the fit uses it: the same residuals (from the functor itself), with
 // analytic Jacobians. Each model point depends on at most 11 of the 17 variables and a point's
-// robust residual on its 2-d error only, so the chain rule is short; autodiff spent 17-number
-// Jets on every operation and was a third of the fit's time. Checked against the autodiff
-// functor (to rounding) and by GradientChecker in tests/model/side_view_costs_test.cc.
+// robust residual on its 2-d error only, so the chain rule is short; autodiff carried 16-number
+// Jets (17 less the split, whose column follows from the mid-hip height's) through every
+// operation and was a third of the fit's time. Checked against the autodiff functor (to
+// rounding) and by GradientChecker in tests/model/side_view_costs_test.cc.
 class SideViewFrameCostFunction final
     : public ceres::SizedCostFunction<SideViewFrameCost::kResiduals, kFrameParameters,
                                       kGlobalParameters> {
