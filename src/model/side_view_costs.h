@@ -130,10 +130,9 @@ class SideViewFrameCostFunction final
     if (jx != nullptr) std::fill_n(jx, R * kFrameParameters, 0.0);
     if (jg != nullptr) std::fill_n(jg, R * kGlobalParameters, 0.0);
 
-    // Each point's position and its partial derivatives, by column (frame variables 0..9,
-    // then the globals as 10..16).
+    // Each point's partial derivatives, by column (frame variables 0..9, then the globals as
+    // 10..16); the positions come from SideViewPoints below.
     struct Point {
-      double x = 0, y = 0;
       int count = 0;
       std::array<int, 11> column{};  // at most 3 (hip) + 2 (knee) + 2 (ankle) + 3 (sole) + 1 (scale)
       std::array<double, 11> dx{}, dy{};
