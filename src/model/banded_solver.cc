@@ -65,7 +65,7 @@ class Solver {
   BandedSolution Run(FitSummary* summary, const std::vector<std::array<int, 2>>& pairs) {
     const auto start = std::chrono::steady_clock::now();
     Project(&p_.frames, &p_.globals);  // start inside the box
-    double cost = Linearise(p_.frames, p_.globals, true);
+    double cost = Linearise(p_.frames, p_.globals);
     summary->initial_cost = cost;
     double lambda = 1e-4;
     int iterations = 0;
@@ -86,7 +86,7 @@ class Solver {
       // The trial point is linearised in full into the spare normal equations: most steps are
       // accepted, and their linearisation is then ready (a rejected one costs the Jacobians).
       SwapNormalEquations();
-      const double trial = Linearise(trial_frames, trial_globals, true);
+      const double trial = Linearise(trial_frames, trial_globals);
       if (std::isfinite(trial) && trial < cost) {
         const double decrease = cost - trial;
         p_.frames.swap(trial_frames);
@@ -132,8 +132,8 @@ class Solver {
     std::swap(gg_, spare_.gg);
   }
 
-  // Cost at (frames, globals); with `jacobians` also the normal equations there.
-  double Linearise(const std::vector<double>& frames, const std::vector<double>& globals, bool jacobians) {
+  // Cost at (frames, globals) and the normal equations there.
+  double Linearise(const std::vector<double>& frames, const std::vector<double>& globals) {
     const int threads = std::max(1, options_.num_threads);
     std::vector<double> costs(threads, 0.0);
     std::vector<MatGG> Cs(threads, MatGG::Zero());
@@ -147,25 +147,17 @@ class Solver {
         const int m = cf.num_residuals();
         residuals.resize(m);
         const double* parameters[2] = {frames.data() + f * N, globals.data()};
-        double* jac[2] = {nullptr, nullptr};
-        if (jacobians) {
-          jx.resize(m * N);
-          jg.resize(m * std::max(G_, 1));
-          jac[0] = jx.data();
-          jac[1] = G_ > 0 ? jg.data() : nullptr;
-        }
-        if (!cf.Evaluate(parameters, residuals.data(), jacobians ? jac : nullptr)) {
+        jx.resize(m * N);
+        jg.resize(m * std::max(G_, 1));
+        double* jac[2] = {jx.data(), G_ > 0 ? jg.data() : nullptr};
+        if (!cf.Evaluate(parameters, residuals.data(), jac)) {
           costs[t] = std::numeric_limits<double>::infinity();
-          continue;
-        }
-        if (!jacobians) {
-          costs[t] += 0.5 * Eigen::Map<const Eigen::VectorXd>(residuals.data(), m).squaredNorm();
           continue;
         }
         H1_[f].setZero();
         H2_[f].setZero();
         // The frame's share of the normal equations; with the residual count known at compile
-        // time (M) the products are unrolled, several times faster than with a dynamic one.
+        // time (M) its Jacobians' copies are fixed-size, without an allocation per frame.
         if (m == M) {
           costs[t] += Accumulate<M>(f, residuals.data(), jx.data(), jg.data(), &Cs[t], &ggs[t]);
         } else {
@@ -186,13 +178,11 @@ class Solver {
     }
     double cost = 0;
     for (double c : costs) cost += c;
-    if (jacobians) {
-      C_.setZero();
-      gg_.setZero();
-      for (int t = 0; t < threads; ++t) {
-        C_ += Cs[t];
-        gg_ += ggs[t];
-      }
+    C_.setZero();
+    gg_.setZero();
+    for (int t = 0; t < threads; ++t) {
+      C_ += Cs[t];
+      gg_ += ggs[t];
     }
     // Unary anchors.
     if (!p_.anchor_weights.empty()) {
@@ -201,7 +191,6 @@ class Solver {
         if (w <= 0) continue;
         const double d = frames[k] - p_.anchor_values[k];
         cost += 0.5 * w * d * d;
-        if (!jacobians) continue;
         H0_[k / N](k % N, k % N) += w;
         gx_[k / N](k % N) += w * d;
       }
@@ -214,7 +203,6 @@ class Solver {
                          c * frames[(f + 1) * N + i] -
                          (p_.smoothness_targets.empty() ? 0.0 : p_.smoothness_targets[f * N + i]);
         cost += 0.5 * r * r;
-        if (!jacobians) continue;
         H0_[f - 1](i, i) += a * a;
         H0_[f](i, i) += b * b;
         H0_[f + 1](i, i) += c * c;

@@ -5,8 +5,9 @@
 //          [+ 1/2 sum_{f,i} w_{f,i} (x_{f,i} - m_{f,i})^2]
 //
 // with per-frame variables x_f (N each) and a few globals g shared by all frames. The frame
-// residuals are Ceres cost functions (autodiff functors, checked with ceres::GradientChecker);
-// the priors are second differences of one variable. The normal equations are then block
+// residuals are Ceres cost functions (the side view's with analytic Jacobians, the rear/front
+// view's autodiff; all checked with ceres::GradientChecker); the priors are second differences
+// of one variable. The normal equations are then block
 // pentadiagonal (N x N blocks) bordered by the globals, which a block Cholesky factorises in
 // O(frames N^3): about 10x less work per iteration than a general sparse solver on the same
 // problem. It also gives marginal variances of the frame variables by selected inversion.
