@@ -100,6 +100,17 @@ std::vector<double> StrideEvents(const std::vector<double>& times_s, const std::
     }
     state = now;
   }
+  // A noisy stretch can cross the mean and back within a moment (both beyond the hysteresis):
+  // such a pair is no half stride. Drop the pair around the shortest segment while it is under
+  // a sixth of the period (half strides last about half of it).
+  while (events.size() >= 3) {
+    std::size_t shortest = 0;
+    for (std::size_t k = 1; k + 1 < events.size(); ++k) {
+      if (events[k + 1] - events[k] < events[shortest + 1] - events[shortest]) shortest = k;
+    }
+    if (events[shortest + 1] - events[shortest] >= best * dt / 6) break;
+    events.erase(events.begin() + shortest, events.begin() + shortest + 2);
+  }
   // Start with an upward crossing so that even indices are up, odd are down.
   if (!events.empty()) {
     // The first event is upward when the signal was low before it.
@@ -141,6 +152,56 @@ FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vect
     out.phase[f] = (j % 2) + (times_s[f] - events[j]) / durations[j];
   }
   return out;
+}
+
+FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::vector<double>& events,
+                               FramePhases phases, double spread) {
+  const int count = static_cast<int>(events.size());
+  phases.timing_sd_s.assign(times_s.size(), 0.0);
+  if (count < 3 || phases.num_strides < 1) return phases;
+  std::array<std::vector<double>, 2> of_kind;
+  for (int j = 0; j + 1 < count; ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
+  phases.half_stride_s = {median[0], median[1]};
+  // Before the first event (an even one) runs an odd half stride; after the last, one of the
+  // kind after it.
+  const int after_kind = (count - 1) % 2;
+  const int last_stride = std::min((count - 1) / 2, phases.num_strides - 1);
+  for (std::size_t f = 0; f < times_s.size(); ++f) {
+    const double t = times_s[f];
+    if (t < events.front() && t >= events.front() - median[1]) {
+      phases.stride[f] = 0;
+      phases.phase[f] = 1 + (t - (events.front() - median[1])) / median[1];
+      phases.timing_sd_s[f] = spread * (events.front() - t);
+    } else if (t >= events.back() && t < events.back() + median[after_kind]) {
+      phases.stride[f] = last_stride;
+      phases.phase[f] = after_kind + (t - events.back()) / median[after_kind];
+      phases.timing_sd_s[f] = spread * (t - events.back());
+    }
+  }
+  return phases;
+}
+
+double HalfStrideSpread(const std::vector<double>& events) {
+  std::array<std::vector<double>, 2> of_kind;
+  for (std::size_t j = 0; j + 1 < events.size(); ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  double sum = 0;
+  for (const std::vector<double>& durations : of_kind) {
+    if (durations.size() < 3) return 0;
+    const double median = Median(durations);
+    std::vector<double> deviation;
+    for (double d : durations) deviation.push_back(std::abs(d - median));
+    sum += median > 0 ? 1.4826 * Median(deviation) / median : 0;
+  }
+  return sum / 2;
+}
+
+double TimingDeviation(const StrideTemplates& templates, int stride, double phase,
+                       const FramePhases& phases, int f) {
+  if (f < 0 || f >= static_cast<int>(phases.timing_sd_s.size()) || !(phases.timing_sd_s[f] > 0)) return 0;
+  const double duration = phases.half_stride_s[static_cast<int>(std::floor(phase)) % 2 == 0 ? 0 : 1];
+  if (!(duration > 0)) return 0;
+  return std::abs(templates.Slope(stride, phase)) / duration * phases.timing_sd_s[f];
 }
 
 StrideTemplates::StrideTemplates(const FramePhases& phases, const std::vector<double>& values,
@@ -226,13 +287,36 @@ double StrideTemplates::Evaluate(int stride, const Point& p) const {
 
 double StrideTemplates::Evaluate(int stride, double phase) const { return Evaluate(stride, At(phase)); }
 
+double StrideTemplates::Slope(int stride, double phase) const {
+  // d/du of the cubic B-spline's weights at s in the knot span, times du/dphase = M / 2.
+  double u = 0.5 * phase;
+  u -= std::floor(u);
+  const double x = u * knots_;
+  const double s = x - std::floor(x);
+  Point p = At(phase);
+  const std::array<double, 4> slope = {-0.5 * (1 - s) * (1 - s), 0.5 * (3 * s * s - 4 * s),
+                                       0.5 * (-3 * s * s + 2 * s + 1), 0.5 * s * s};
+  const std::vector<double>& c = coefficients_[stride];
+  double total = 0;
+  for (int k = 0; k < 4; ++k) total += slope[k] * c[p.index[k]];
+  return 0.5 * knots_ * total;
+}
+
 std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
-                                  const std::vector<double>& events, int neighbours, int knots) {
+                                  const std::vector<double>& events, int neighbours, int knots,
+                                  std::vector<double>* timing) {
   std::vector<double> out(values.size(), std::numeric_limits<double>::quiet_NaN());
-  const FramePhases phases = PhasesFromEvents(times_s, events);
-  const StrideTemplates templates(phases, values, neighbours, knots);
+  const FramePhases fitted = PhasesFromEvents(times_s, events);
+  const StrideTemplates templates(fitted, values, neighbours, knots);
+  const FramePhases phases =
+      timing != nullptr ? ExtendPhasesToEnds(times_s, events, fitted, HalfStrideSpread(events)) : fitted;
+  if (timing != nullptr) timing->assign(values.size(), 0.0);
   for (std::size_t f = 0; f < values.size(); ++f) {
-    if (templates.Has(phases.stride[f])) out[f] = templates.Evaluate(phases.stride[f], phases.phase[f]);
+    if (!templates.Has(phases.stride[f])) continue;
+    out[f] = templates.Evaluate(phases.stride[f], phases.phase[f]);
+    if (timing != nullptr) {
+      (*timing)[f] = TimingDeviation(templates, phases.stride[f], phases.phase[f], phases, static_cast<int>(f));
+    }
   }
   return out;
 }
@@ -240,12 +324,12 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std:
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots, int trend_passes) {
+                                          int knots, int trend_passes, std::vector<double>* timing) {
   std::vector<double> trend = StrideTrend(times_s, values, events);
   for (int pass = 1; pass < trend_passes; ++pass) trend = StrideTrend(times_s, trend, events);
   std::vector<double> detrended(values.size());
   for (std::size_t f = 0; f < values.size(); ++f) detrended[f] = values[f] - trend[f];
-  std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours, knots);
+  std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours, knots, timing);
   for (std::size_t f = 0; f < values.size(); ++f) templ[f] += trend[f];  // NaN stays NaN
   return templ;
 }
@@ -265,22 +349,38 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
     const FramePhases phases = PhasesFromEvents(times_s, events);
     std::vector<StrideTemplates> templates;
     for (const std::vector<double>& s : signals) templates.emplace_back(phases, s, neighbours);
+    std::array<std::vector<double>, 2> of_kind;
+    for (int j = 0; j + 1 < count; ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+    const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
     std::vector<double> moved = events;
-    for (int k = 1; k + 1 < count; ++k) {
-      const int before = (k - 1) / 2, after = k / 2;  // strides of the half strides around event k
+    for (int k = 0; k < count; ++k) {
+      // The half strides around event k; the first and the last event have one inside the
+      // events and one at the clip's end, taken to last the median (ExtendPhasesToEnds).
+      const bool first_event = k == 0, last_event = k + 1 == count;
+      const int kind_before = first_event ? 1 : (k - 1) % 2;
+      const int before = first_event ? 0 : (k - 1) / 2;
+      const int after = std::min(k / 2, phases.num_strides - 1);
       bool usable = true;
       for (const StrideTemplates& t : templates) usable = usable && t.Has(before) && t.Has(after);
       if (!usable) continue;
-      const double a = moved[k - 1], b = events[k + 1];  // Gauss-Seidel: the left one has moved
-      const auto first = std::upper_bound(times_s.begin(), times_s.end(), a) - times_s.begin();
-      const auto last = std::lower_bound(times_s.begin(), times_s.end(), b) - times_s.begin();
+      // Gauss-Seidel: the left one has moved.
+      const auto start_of = [&](double c) { return first_event ? c - median[1] : moved[k - 1]; };
+      const auto end_of = [&](double c) { return last_event ? c + median[k % 2] : events[k + 1]; };
+      const auto first =
+          std::upper_bound(times_s.begin(), times_s.end(), start_of(events[k] - span)) - times_s.begin();
+      const auto last =
+          std::lower_bound(times_s.begin(), times_s.end(), end_of(events[k] + span)) - times_s.begin();
       if (last - first < 3) continue;
       auto cost = [&](double c) {
-        double total = 0;
+        // A mean over the frames: at the ends, how many of them fall inside can change with c.
+        const double a = start_of(c), b = end_of(c);
+        double total = 0, used = 0;
         for (auto f = first; f < last; ++f) {
           const double t = times_s[f];
+          if (t <= a || t >= b) continue;
+          ++used;
           const bool early = t < c;
-          const double phase = early ? (k - 1) % 2 + (t - a) / (c - a) : k % 2 + (t - c) / (b - c);
+          const double phase = early ? kind_before + (t - a) / (c - a) : k % 2 + (t - c) / (b - c);
           const int stride = early ? before : after;
           const StrideTemplates::Point point = templates[0].At(phase);  // the same knots for all
           for (std::size_t i = 0; i < signals.size(); ++i) {
@@ -290,9 +390,11 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
             total += weights[i] * e * e;
           }
         }
-        return total;
+        return used > 0 ? total / used : std::numeric_limits<double>::infinity();
       };
-      const double margin = 0.1 * (b - a);
+      const double a = first_event ? -std::numeric_limits<double>::infinity() : moved[k - 1];
+      const double b = last_event ? std::numeric_limits<double>::infinity() : events[k + 1];
+      const double margin = 0.1 * (end_of(events[k]) - start_of(events[k]));
       std::array<double, kSteps> grid, costs;
       int best = -1;
       for (int i = 0; i < kSteps; ++i) {

@@ -34,9 +34,28 @@ struct FramePhases {
   std::vector<int> stride;
   std::vector<double> phase;
   int num_strides = 0;
+  // Set by ExtendPhasesToEnds: the median duration (s) of each kind of half stride, and per
+  // frame the uncertainty (s, 1 sigma) of its time within its half stride where the phase is
+  // carried past the events (0 inside them).
+  std::array<double, 2> half_stride_s{0, 0};
+  std::vector<double> timing_sd_s;
 };
 FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vector<double>& events,
                              double tolerance = 0.2);
+
+// `phases` (from PhasesFromEvents on `events`) carried past the first and the last event by
+// one median half stride of the kind before (after) them, onto the nearest stride: the frames
+// at a clip's ends, up to half a stride at either end, get a phase to evaluate templates at.
+// The carried phases assume the median duration, so they are for evaluating templates, not
+// for fitting them. Their timing is uncertain by `spread` (HalfStrideSpread) x the time
+// beyond the event (timing_sd_s).
+FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::vector<double>& events,
+                               FramePhases phases, double spread);
+
+// How much the half strides' durations vary, relative to their median: 1.4826 x the median
+// absolute deviation / the median, per kind (even to odd event, odd to even), averaged over
+// the two kinds; 0 with fewer than three of a kind.
+double HalfStrideSpread(const std::vector<double>& events);
 
 // Per-stride templates of one signal over the gait phase: for each stride, a periodic cubic
 // B-spline over phase [0, 2) with `knots` coefficients, fitted by least squares (plus a small
@@ -58,16 +77,27 @@ class StrideTemplates {
   };
   Point At(double phase) const;
   double Evaluate(int stride, const Point& point) const;
+  // The template's derivative with respect to phase.
+  double Slope(int stride, double phase) const;
 
  private:
   int knots_;
   std::vector<std::vector<double>> coefficients_;  // empty: no template
 };
 
+// How far stride s's template at frame f may be off because the frame's phase is uncertain
+// (FramePhases::timing_sd_s): the template's slope in time there times that uncertainty; 0
+// where the phase is not carried past the events. `phase` is the frame's phase in `phases`
+// (the template may be another leg's).
+double TimingDeviation(const StrideTemplates& templates, int stride, double phase,
+                       const FramePhases& phases, int f);
+
 // The template value of every frame (NaN where its stride has none): StrideTemplates evaluated
-// at the frames' own phases.
+// at the frames' own phases. With `timing`, also at the clip's ends (ExtendPhasesToEnds), and
+// *timing gets each frame's TimingDeviation (0 inside the events).
 std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
-                                  const std::vector<double>& events, int neighbours, int knots = 32);
+                                  const std::vector<double>& events, int neighbours, int knots = 32,
+                                  std::vector<double>* timing = nullptr);
 
 // Time-warping registration: moves each event so that the frames of the two half strides around
 // it best match the other strides' templates of every signal (least squares, signal i weighted by
@@ -95,13 +125,14 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
 
 // The template of a signal that drifts (a hip or pelvis on the belt): PhaseTemplate of what is
 // left after StrideTrend, with the trend added back, so that the strides' average is not pulled
-// by the drift. NaN where the frame's stride has no template. With trend_passes > 1 the trend is
+// by the drift. NaN where the frame's stride has no template. `timing` as for PhaseTemplate. With trend_passes > 1 the trend is
 // StrideTrend applied that many times (a smoother drift that still cancels every harmonic of the
 // stride: a one-stride mean of a noisy signal keeps some of its noise).
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots = 32, int trend_passes = 1);
+                                          int knots = 32, int trend_passes = 1,
+                                          std::vector<double>* timing = nullptr);
 
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around

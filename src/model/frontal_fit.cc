@@ -304,7 +304,9 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     // towards or away from the camera, and a template must not average over that).
     // Lateral variables get fewer knots: sideways paths are smooth, and 32 knots over a
     // stride would follow the fit's noise.
-    std::vector<std::vector<double>> templates(kParameters);
+    // Up to half a stride beyond the first and last events the phase is extrapolated, and
+    // the templates there carry their own uncertainty (TimingDeviation).
+    std::vector<std::vector<double>> templates(kParameters), timing(kParameters);
     std::array<int, kParameters> centre_of;
     centre_of.fill(-1);
     for (int side = 0; side < 2; ++side) {
@@ -316,16 +318,16 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
           relative[f] = x[f * kParameters + i] - x[f * kParameters + j % 2];
         }
         templates[i] = PhaseTemplate(times, relative, events[side], kCycleNeighbours,
-                                     kAllowanceGroup[i] == 0 ? kLateralKnots : kKnots);
+                                     kAllowanceGroup[i] == 0 ? kLateralKnots : kKnots, &timing[i]);
       }
     }
     for (int i = 0; i < 4; ++i) {
       std::vector<double> values(n);
       for (int f = 0; f < n; ++f) values[f] = x[f * kParameters + i];
       const int knots = kAllowanceGroup[i] == 0 ? kLateralKnots : kKnots;
-      templates[i] = i == 3 ? PhaseTemplate(times, values, events[0], kCycleNeighbours, knots)
+      templates[i] = i == 3 ? PhaseTemplate(times, values, events[0], kCycleNeighbours, knots, &timing[i])
                             : DriftingPhaseTemplate(times, values, events[0], kCycleNeighbours,
-                                                    knots, kPelvisTrendPasses);
+                                                    knots, kPelvisTrendPasses, &timing[i]);
     }
     problem->anchor_values.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
     problem->anchor_weights.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
@@ -333,7 +335,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     for (int f = 0; f < n; ++f) {
       for (int i = 0; i < kParameters; ++i) {
         const double t = templates[i][f];
-        anchored[f] = anchored[f] && !std::isnan(t);
+        anchored[f] = anchored[f] && !std::isnan(t) && timing[i][f] == 0;
         problem->anchor_values[f * kParameters + i] =
             std::isnan(t) ? 0.0 : t + (centre_of[i] >= 0 ? x[f * kParameters + centre_of[i]] : 0.0);
       }
@@ -367,7 +369,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       for (int i = 0; i < kParameters; ++i) {
         if (std::isnan(templates[i][f])) continue;
         problem->anchor_weights[f * kParameters + i] =
-            std::pow(sigma_px / (robust_px * allowed[i]), 2);
+            std::pow(sigma_px / robust_px, 2) / (allowed[i] * allowed[i] + timing[i][f] * timing[i][f]);
       }
     }
     if (round == 0) {
