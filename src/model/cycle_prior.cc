@@ -163,20 +163,37 @@ FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::ve
   for (int j = 0; j + 1 < count; ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
   const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
   phases.half_stride_s = {median[0], median[1]};
-  // Before the first event (an even one) runs an odd half stride; after the last, one of the
-  // kind after it.
+  // Before the first event (an even one) run an odd half stride and an even one; after the
+  // last, one of the kind after it and one of the other.
   const int after_kind = (count - 1) % 2;
   const int last_stride = std::min((count - 1) / 2, phases.num_strides - 1);
   for (std::size_t f = 0; f < times_s.size(); ++f) {
     const double t = times_s[f];
-    if (t < events.front() && t >= events.front() - median[1]) {
-      phases.stride[f] = 0;
-      phases.phase[f] = 1 + (t - (events.front() - median[1])) / median[1];
-      phases.timing_sd_s[f] = spread * (events.front() - t);
-    } else if (t >= events.back() && t < events.back() + median[after_kind]) {
-      phases.stride[f] = last_stride;
-      phases.phase[f] = after_kind + (t - events.back()) / median[after_kind];
-      phases.timing_sd_s[f] = spread * (t - events.back());
+    if (t < events.front()) {
+      double end = events.front();
+      for (int h = 0; h < 2; ++h) {
+        const int kind = h % 2 == 0 ? 1 : 0;
+        const double start = end - median[kind];
+        if (t >= start) {
+          phases.stride[f] = 0;
+          phases.phase[f] = kind + (t - start) / median[kind];
+          phases.timing_sd_s[f] = spread * (events.front() - t);
+          break;
+        }
+        end = start;
+      }
+    } else if (t >= events.back()) {
+      double start = events.back();
+      for (int h = 0; h < 2; ++h) {
+        const int kind = (after_kind + h) % 2;
+        if (t < start + median[kind]) {
+          phases.stride[f] = last_stride;
+          phases.phase[f] = kind + (t - start) / median[kind];
+          phases.timing_sd_s[f] = spread * (t - events.back());
+          break;
+        }
+        start += median[kind];
+      }
     }
   }
   return phases;

@@ -43,9 +43,10 @@ struct FramePhases {
 FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vector<double>& events,
                              double tolerance = 0.2);
 
-// `phases` (from PhasesFromEvents on `events`) carried past the first and the last event by
-// one median half stride of the kind before (after) them, onto the nearest stride: the frames
-// at a clip's ends, up to half a stride at either end, get a phase to evaluate templates at.
+// `phases` (from PhasesFromEvents on `events`) carried a stride past the first and the last
+// event (two half strides of the median durations of their kinds), onto the nearest stride:
+// the frames at a clip's ends before the first event or after the last get a phase to evaluate
+// templates at.
 // The carried phases assume the median duration, so they are for evaluating templates, not
 // for fitting them. Their timing is uncertain by `spread` (HalfStrideSpread) x the time
 // beyond the event (timing_sd_s).
@@ -77,7 +78,8 @@ class StrideTemplates {
   };
   Point At(double phase) const;
   double Evaluate(int stride, const Point& point) const;
-  // The template's derivative with respect to phase.
+  // The template's derivative with respect to phase. As Evaluate, only for a stride that Has
+  // a template.
   double Slope(int stride, double phase) const;
 
  private:

@@ -314,33 +314,33 @@ TEST(CyclePrior, JitterIsMeasuredAroundTheModelNotTheMotion) {
   EXPECT_DOUBLE_EQ(KeypointJitterPx(std::vector<std::array<std::array<double, 3>, 1>>(5), model, -1), -1);
 }
 
-TEST(CyclePrior, PhasesAreCarriedHalfAStridePastTheEnds) {
+TEST(CyclePrior, PhasesAreCarriedAStridePastTheEnds) {
   std::vector<double> times;
-  for (int f = 0; f < 40; ++f) times.push_back(0.05 * f);  // 0 to 1.95 s
+  for (int f = 0; f < 42; ++f) times.push_back(0.05 * f);  // 0 to 2.05 s
   // Half strides of 0.3 s (even to odd) and 0.2 s (odd to even), from 0.42 s to 1.42 s.
   const std::vector<double> events = {0.42, 0.72, 0.92, 1.22, 1.42};
   const FramePhases inside = PhasesFromEvents(times, events);
   const FramePhases p = ExtendPhasesToEnds(times, events, inside, 0.05);
   EXPECT_DOUBLE_EQ(p.half_stride_s[0], 0.3);
   EXPECT_DOUBLE_EQ(p.half_stride_s[1], 0.2);
-  for (int f = 0; f < 40; ++f) {
+  for (int f = 0; f < 42; ++f) {
     const double t = times[f];
-    if (t < 0.22 - 1e-9) {  // more than an odd half stride (0.2 s) before the first event
-      EXPECT_EQ(p.stride[f], -1) << f;
-    } else if (t < 0.42) {  // the odd half stride before it, on the first stride
+    if (t < 0.42) {  // back from the first event: an odd half stride (0.2 s), an even one before
       EXPECT_EQ(inside.stride[f], -1) << f;
       EXPECT_EQ(p.stride[f], 0) << f;
-      EXPECT_NEAR(p.phase[f], 1 + (t - 0.22) / 0.2, 1e-9) << f;
+      const double expected = t >= 0.22 ? 1 + (t - 0.22) / 0.2 : (t + 0.08) / 0.3;
+      EXPECT_NEAR(p.phase[f], expected, 1e-9) << f;
       EXPECT_NEAR(p.timing_sd_s[f], 0.05 * (0.42 - t), 1e-12) << f;
     } else if (t < 1.42) {  // inside: unchanged, certain
       EXPECT_EQ(p.stride[f], inside.stride[f]) << f;
       EXPECT_DOUBLE_EQ(p.phase[f], inside.phase[f]) << f;
       EXPECT_EQ(p.timing_sd_s[f], 0) << f;
-    } else if (t < 1.72 - 1e-9) {  // an even half stride (0.3 s) after the last (even) event
+    } else if (t < 1.92 - 1e-9) {  // after the last (even) event: an even half stride, an odd one
       EXPECT_EQ(p.stride[f], 1) << f;  // the last stride with frames (there is no third)
-      EXPECT_NEAR(p.phase[f], (t - 1.42) / 0.3, 1e-9) << f;
+      const double expected = t < 1.72 ? (t - 1.42) / 0.3 : 1 + (t - 1.72) / 0.2;
+      EXPECT_NEAR(p.phase[f], expected, 1e-9) << f;
       EXPECT_NEAR(p.timing_sd_s[f], 0.05 * (t - 1.42), 1e-12) << f;
-    } else {
+    } else {  // more than a stride after it
       EXPECT_EQ(p.stride[f], -1) << f;
     }
   }
