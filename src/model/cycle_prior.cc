@@ -154,8 +154,9 @@ FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vect
   return out;
 }
 
-FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::vector<double>& events,
-                               FramePhases phases, double spread) {
+FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s,
+                               const std::vector<double>& events, FramePhases phases,
+                               double spread) {
   const int count = static_cast<int>(events.size());
   phases.timing_sd_s.assign(times_s.size(), 0.0);
   if (count < 3 || phases.num_strides < 1) return phases;
@@ -201,7 +202,9 @@ FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::ve
 
 double HalfStrideSpread(const std::vector<double>& events) {
   std::array<std::vector<double>, 2> of_kind;
-  for (std::size_t j = 0; j + 1 < events.size(); ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  for (std::size_t j = 0; j + 1 < events.size(); ++j) {
+    of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  }
   double sum = 0;
   for (const std::vector<double>& durations : of_kind) {
     if (durations.size() < 3) return 0;
@@ -215,8 +218,11 @@ double HalfStrideSpread(const std::vector<double>& events) {
 
 double TimingDeviation(const StrideTemplates& templates, int stride, double phase,
                        const FramePhases& phases, int f) {
-  if (f < 0 || f >= static_cast<int>(phases.timing_sd_s.size()) || !(phases.timing_sd_s[f] > 0)) return 0;
-  const double duration = phases.half_stride_s[static_cast<int>(std::floor(phase)) % 2 == 0 ? 0 : 1];
+  if (f < 0 || f >= static_cast<int>(phases.timing_sd_s.size()) || !(phases.timing_sd_s[f] > 0)) {
+    return 0;
+  }
+  const double duration =
+      phases.half_stride_s[static_cast<int>(std::floor(phase)) % 2 == 0 ? 0 : 1];
   if (!(duration > 0)) return 0;
   return std::abs(templates.Slope(stride, phase)) / duration * phases.timing_sd_s[f];
 }
@@ -319,20 +325,23 @@ double StrideTemplates::Slope(int stride, double phase) const {
   return 0.5 * knots_ * total;
 }
 
-std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
+std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
+                                  const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours, int knots,
                                   std::vector<double>* timing) {
   std::vector<double> out(values.size(), std::numeric_limits<double>::quiet_NaN());
   const FramePhases fitted = PhasesFromEvents(times_s, events);
   const StrideTemplates templates(fitted, values, neighbours, knots);
   const FramePhases phases =
-      timing != nullptr ? ExtendPhasesToEnds(times_s, events, fitted, HalfStrideSpread(events)) : fitted;
+      timing != nullptr ? ExtendPhasesToEnds(times_s, events, fitted, HalfStrideSpread(events))
+                        : fitted;
   if (timing != nullptr) timing->assign(values.size(), 0.0);
   for (std::size_t f = 0; f < values.size(); ++f) {
     if (!templates.Has(phases.stride[f])) continue;
     out[f] = templates.Evaluate(phases.stride[f], phases.phase[f]);
     if (timing != nullptr) {
-      (*timing)[f] = TimingDeviation(templates, phases.stride[f], phases.phase[f], phases, static_cast<int>(f));
+      (*timing)[f] = TimingDeviation(templates, phases.stride[f], phases.phase[f], phases,
+                                     static_cast<int>(f));
     }
   }
   return out;
@@ -341,7 +350,8 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std:
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots, int trend_passes, std::vector<double>* timing) {
+                                          int knots, int trend_passes,
+                                          std::vector<double>* timing) {
   std::vector<double> trend = StrideTrend(times_s, values, events);
   for (int pass = 1; pass < trend_passes; ++pass) trend = StrideTrend(times_s, trend, events);
   std::vector<double> detrended(values.size());
@@ -384,9 +394,10 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
       const auto start_of = [&](double c) { return first_event ? c - median[1] : moved[k - 1]; };
       const auto end_of = [&](double c) { return last_event ? c + median[k % 2] : events[k + 1]; };
       const auto first =
-          std::upper_bound(times_s.begin(), times_s.end(), start_of(events[k] - span)) - times_s.begin();
-      const auto last =
-          std::lower_bound(times_s.begin(), times_s.end(), end_of(events[k] + span)) - times_s.begin();
+          std::upper_bound(times_s.begin(), times_s.end(), start_of(events[k] - span)) -
+          times_s.begin();
+      const auto last = std::lower_bound(times_s.begin(), times_s.end(), end_of(events[k] + span)) -
+                        times_s.begin();
       if (last - first < 3) continue;
       auto cost = [&](double c) {
         // A mean over the frames: at the ends, how many of them fall inside can change with c.

@@ -46,12 +46,12 @@ FramePhases PhasesFromEvents(const std::vector<double>& times_s, const std::vect
 // `phases` (from PhasesFromEvents on `events`) carried a stride past the first and the last
 // event (two half strides of the median durations of their kinds), onto the nearest stride:
 // the frames at a clip's ends before the first event or after the last get a phase to evaluate
-// templates at.
-// The carried phases assume the median duration, so they are for evaluating templates, not
-// for fitting them. Their timing is uncertain by `spread` (HalfStrideSpread) x the time
-// beyond the event (timing_sd_s).
-FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s, const std::vector<double>& events,
-                               FramePhases phases, double spread);
+// templates at. The carried phases assume the median durations, so they are for evaluating
+// templates, not for fitting them. Their timing is uncertain by `spread` (HalfStrideSpread) x
+// the time beyond the event (timing_sd_s).
+FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s,
+                               const std::vector<double>& events, FramePhases phases,
+                               double spread);
 
 // How much the half strides' durations vary, relative to their median: 1.4826 x the median
 // absolute deviation / the median, per kind (even to odd event, odd to even), averaged over
@@ -97,7 +97,8 @@ double TimingDeviation(const StrideTemplates& templates, int stride, double phas
 // The template value of every frame (NaN where its stride has none): StrideTemplates evaluated
 // at the frames' own phases. With `timing`, also at the clip's ends (ExtendPhasesToEnds), and
 // *timing gets each frame's TimingDeviation (0 inside the events).
-std::vector<double> PhaseTemplate(const std::vector<double>& times_s, const std::vector<double>& values,
+std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
+                                  const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours, int knots = 32,
                                   std::vector<double>* timing = nullptr);
 
@@ -127,9 +128,10 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
 
 // The template of a signal that drifts (a hip or pelvis on the belt): PhaseTemplate of what is
 // left after StrideTrend, with the trend added back, so that the strides' average is not pulled
-// by the drift. NaN where the frame's stride has no template. `timing` as for PhaseTemplate. With trend_passes > 1 the trend is
-// StrideTrend applied that many times (a smoother drift that still cancels every harmonic of the
-// stride: a one-stride mean of a noisy signal keeps some of its noise).
+// by the drift. NaN where the frame's stride has no template. With trend_passes > 1 the trend
+// is StrideTrend applied that many times (a smoother drift that still cancels every harmonic of
+// the stride: a one-stride mean of a noisy signal keeps some of its noise). `timing` as for
+// PhaseTemplate.
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,

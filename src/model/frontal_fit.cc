@@ -304,8 +304,8 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
     // towards or away from the camera, and a template must not average over that).
     // Lateral variables get fewer knots: sideways paths are smooth, and 32 knots over a
     // stride would follow the fit's noise.
-    // Up to half a stride beyond the first and last events the phase is extrapolated, and
-    // the templates there carry their own uncertainty (TimingDeviation).
+    // Up to a stride beyond the first and last events the phase is extrapolated, and the
+    // templates there carry their own uncertainty (TimingDeviation).
     std::vector<std::vector<double>> templates(kParameters), timing(kParameters);
     std::array<int, kParameters> centre_of;
     centre_of.fill(-1);
@@ -325,13 +325,14 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       std::vector<double> values(n);
       for (int f = 0; f < n; ++f) values[f] = x[f * kParameters + i];
       const int knots = kAllowanceGroup[i] == 0 ? kLateralKnots : kKnots;
-      templates[i] = i == 3 ? PhaseTemplate(times, values, events[0], kCycleNeighbours, knots, &timing[i])
-                            : DriftingPhaseTemplate(times, values, events[0], kCycleNeighbours,
-                                                    knots, kPelvisTrendPasses, &timing[i]);
+      templates[i] =
+          i == 3 ? PhaseTemplate(times, values, events[0], kCycleNeighbours, knots, &timing[i])
+                 : DriftingPhaseTemplate(times, values, events[0], kCycleNeighbours, knots,
+                                         kPelvisTrendPasses, &timing[i]);
     }
     problem->anchor_values.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
     problem->anchor_weights.assign(static_cast<std::size_t>(n) * kParameters, 0.0);
-    std::vector<bool> anchored(n, true);
+    std::vector<bool> anchored(n, true);  // every variable anchored, at a phase inside the events
     for (int f = 0; f < n; ++f) {
       for (int i = 0; i < kParameters; ++i) {
         const double t = templates[i][f];
@@ -369,7 +370,8 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       for (int i = 0; i < kParameters; ++i) {
         if (std::isnan(templates[i][f])) continue;
         problem->anchor_weights[f * kParameters + i] =
-            std::pow(sigma_px / robust_px, 2) / (allowed[i] * allowed[i] + timing[i][f] * timing[i][f]);
+            std::pow(sigma_px / robust_px, 2) /
+            (allowed[i] * allowed[i] + timing[i][f] * timing[i][f]);
       }
     }
     if (round == 0) {

@@ -400,7 +400,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         std::vector<double> templ(n, std::nan(""));
         for (int f = 0; f < n; ++f) {
           const int stride = anchor_phases[side].stride[f];
-          if (templates.Has(stride)) templ[f] = templates.Evaluate(stride, anchor_phases[side].phase[f]);
+          if (templates.Has(stride))
+            templ[f] = templates.Evaluate(stride, anchor_phases[side].phase[f]);
         }
         if (round == 0) {
           // The runner's own stride-to-stride deviation (see AllowedDeviation), against the
@@ -417,8 +418,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         for (int f = 0; f < n; ++f) {
           if (std::isnan(templ[f])) continue;
           // At the ends, the template's own error from the uncertain phase adds to the allowance.
-          const double timing = internal::TimingDeviation(templates, anchor_phases[side].stride[f],
-                                                          anchor_phases[side].phase[f], anchor_phases[side], f);
+          const double timing =
+              internal::TimingDeviation(templates, anchor_phases[side].stride[f],
+                                        anchor_phases[side].phase[f], anchor_phases[side], f);
           problem.anchor_values[f * N + i] = templ[f];
           problem.anchor_weights[f * N + i] =
               std::pow(sigma_px / robust_px, 2) / (allowed[i] * allowed[i] + timing * timing);
@@ -436,11 +438,12 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           const bool own = anchor_phases[far].stride[f] >= 0;
           const double phase = own ? anchor_phases[far].phase[f]
                                    : std::fmod(anchor_phases[near].phase[f] + 1.0, 2.0);
-          const double timing =
-              internal::TimingDeviation(templates, stride, phase, anchor_phases[own ? far : near], f);
+          const double timing = internal::TimingDeviation(templates, stride, phase,
+                                                          anchor_phases[own ? far : near], f);
           problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phase);
           problem.anchor_weights[f * N + i_far] =
-              std::pow(sigma_px / robust_px, 2) / (allowed[i_far] * allowed[i_far] + timing * timing);
+              std::pow(sigma_px / robust_px, 2) /
+              (allowed[i_far] * allowed[i_far] + timing * timing);
         }
       }
       // The hip joint and the hips' split: the bounce, the to-and-fro on the belt and the
@@ -468,8 +471,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           for (int f = 0; f < n; ++f) {
             if (std::isnan(templ[f])) continue;
             problem.anchor_values[f * N + i] = templ[f];
-            problem.anchor_weights[f * N + i] =
-                std::pow(sigma_px / robust_px, 2) / (allowed[i] * allowed[i] + timing[f] * timing[f]);
+            problem.anchor_weights[f * N + i] = std::pow(sigma_px / robust_px, 2) /
+                                                (allowed[i] * allowed[i] + timing[f] * timing[f]);
           }
         }
       }
@@ -481,7 +484,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       // 2.42 -> 2.29 degrees). Not where the far leg is hidden: its anchors there are the near
       // leg's template, and following that one's turns made the filled gaps worse.
       if (round == 0) {
-        problem.smoothness = internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
+        problem.smoothness =
+            internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
       }
       internal::SetSmoothnessTargets(&problem, {2, 3, 4, 5, 6, 7, 8});
       // A runner whose strides vary more than the floor allowance gets the templates' turns in
@@ -505,7 +509,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     }
     if (!motion.cycle_prior_applied) {
       // No strides to anchor to: the first fit's lighter smoothing is not the answer.
-      problem.smoothness = internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
+      problem.smoothness =
+          internal::SmoothnessCoefficients(poses.timestamps_s, N, options.smoothness, units);
       FitSummary again;
       solution = internal::SolveLegProblem(options, &problem, &again, knee_pairs);
       internal::AddRefit(again, &motion.summary);

@@ -368,8 +368,10 @@ TEST(CyclePrior, TemplateSlopeIsItsDerivative) {
   ASSERT_TRUE(templates.Has(4));
   for (double phase = 0.013; phase < 2; phase += 0.0371) {
     const double h = 1e-6;
-    const double numeric = (templates.Evaluate(4, phase + h) - templates.Evaluate(4, phase - h)) / (2 * h);
-    EXPECT_NEAR(templates.Slope(4, phase), numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << phase;
+    const double numeric =
+        (templates.Evaluate(4, phase + h) - templates.Evaluate(4, phase - h)) / (2 * h);
+    EXPECT_NEAR(templates.Slope(4, phase), numeric, 1e-5 * std::max(1.0, std::abs(numeric)))
+        << phase;
   }
   // Across the wrap from phase 2 to 0.
   EXPECT_NEAR(templates.Slope(4, 1.9999999), templates.Slope(4, 0.0), 1e-3);
@@ -399,12 +401,14 @@ TEST(CyclePrior, RegistrationMovesTheFirstAndLastEventsToo) {
   const std::vector<double> truth = events;
   events.front() += 0.02;
   events.back() -= 0.02;
-  const std::vector<double> registered = RegisterEvents(w.times, {knee, other}, {1.0, 1.0}, events, 6);
+  const std::vector<double> registered =
+      RegisterEvents(w.times, {knee, other}, {1.0, 1.0}, events, 6);
   ASSERT_EQ(registered.size(), truth.size());
   const std::vector<double> unmoved = RegisterEvents(w.times, {knee, other}, {1.0, 1.0}, truth, 6);
-  std::cout << "first event off by " << 1000 * (registered.front() - truth.front()) << " ms (from the truth: "
-            << 1000 * (unmoved.front() - truth.front()) << "), last by " << 1000 * (registered.back() - truth.back())
-            << " (" << 1000 * (unmoved.back() - truth.back()) << ")\n";
+  std::cout << "first event off by " << 1000 * (registered.front() - truth.front())
+            << " ms (from the truth: " << 1000 * (unmoved.front() - truth.front()) << "), last by "
+            << 1000 * (registered.back() - truth.back()) << " ("
+            << 1000 * (unmoved.back() - truth.back()) << ")\n";
   // At least half of the way back. Not exactly: the half stride beyond an end event is taken to
   // last its median, while this clip's durations vary by up to 4 % (18 ms for a swing);
   // registered from the true events, the first moves 6 ms away, the last 3 ms. (Not

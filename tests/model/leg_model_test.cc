@@ -230,7 +230,8 @@ TEST(LegModel, TheClipsEndsAreAnchoredToo) {
     int end_count = 0, inside_count = 0;
     for (int f = 0; f < n; ++f) {
       for (int side = 0; side < 2; ++side) {
-        const double e = m.knee_flexion_deg[f][side] - TruthAngles(r.clean_poses, f, side, m.direction).knee;
+        const double e =
+            m.knee_flexion_deg[f][side] - TruthAngles(r.clean_poses, f, side, m.direction).knee;
         if (f < ends || f >= n - ends) {
           end_sum += e * e;
           ++end_count;
@@ -240,7 +241,8 @@ TEST(LegModel, TheClipsEndsAreAnchoredToo) {
         }
       }
     }
-    const double at_ends = std::sqrt(end_sum / end_count), inside = std::sqrt(inside_sum / inside_count);
+    const double at_ends = std::sqrt(end_sum / end_count),
+                 inside = std::sqrt(inside_sum / inside_count);
     std::cout << c.Name() << ": knee RMSE " << at_ends << " deg in the first and last " << ends
               << " frames, " << inside << " inside\n";
     EXPECT_LT(at_ends, 2.75) << c.Name();
