@@ -378,8 +378,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       const std::array<internal::FramePhases, 2> phases = {
           internal::PhasesFromEvents(poses.timestamps_s, events[0]),
           internal::PhasesFromEvents(poses.timestamps_s, events[1])};
-      // The anchors reach the clip's ends too (up to half a stride before the first event and
-      // after the last), where the phase is extrapolated and less certain.
+      // The anchors reach the clip's ends too (up to a stride before the first event and after
+      // the last), where the phase is extrapolated and less certain.
       const std::array<internal::FramePhases, 2> anchor_phases = {
           internal::ExtendPhasesToEnds(poses.timestamps_s, events[0], phases[0],
                                        internal::HalfStrideSpread(events[0])),
@@ -400,8 +400,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         std::vector<double> templ(n, std::nan(""));
         for (int f = 0; f < n; ++f) {
           const int stride = anchor_phases[side].stride[f];
-          if (templates.Has(stride))
+          if (templates.Has(stride)) {
             templ[f] = templates.Evaluate(stride, anchor_phases[side].phase[f]);
+          }
         }
         if (round == 0) {
           // The runner's own stride-to-stride deviation (see AllowedDeviation), against the
