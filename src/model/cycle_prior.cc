@@ -18,6 +18,16 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The durations of the half strides between consecutive events, by kind: [0] from an even
+// event to the next, [1] from an odd one.
+std::array<std::vector<double>, 2> HalfStrides(const std::vector<double>& events) {
+  std::array<std::vector<double>, 2> of_kind;
+  for (std::size_t j = 0; j + 1 < events.size(); ++j) {
+    of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  }
+  return of_kind;
+}
+
 // Periodic uniform cubic B-spline on [0, 1) with M coefficients: the 4 coefficient indices and
 // weights at u.
 void SplineBasis(double u, int M, std::array<int, 4>* index, std::array<double, 4>* weight) {
@@ -160,8 +170,7 @@ FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s,
   const int count = static_cast<int>(events.size());
   phases.timing_sd_s.assign(times_s.size(), 0.0);
   if (count < 3 || phases.num_strides < 1) return phases;
-  std::array<std::vector<double>, 2> of_kind;
-  for (int j = 0; j + 1 < count; ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+  const std::array<std::vector<double>, 2> of_kind = HalfStrides(events);
   const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
   phases.half_stride_s = {median[0], median[1]};
   // Before the first event (an even one) run an odd half stride and an even one; after the
@@ -201,12 +210,8 @@ FramePhases ExtendPhasesToEnds(const std::vector<double>& times_s,
 }
 
 double HalfStrideSpread(const std::vector<double>& events) {
-  std::array<std::vector<double>, 2> of_kind;
-  for (std::size_t j = 0; j + 1 < events.size(); ++j) {
-    of_kind[j % 2].push_back(events[j + 1] - events[j]);
-  }
   double sum = 0;
-  for (const std::vector<double>& durations : of_kind) {
+  for (const std::vector<double>& durations : HalfStrides(events)) {
     if (durations.size() < 3) return 0;
     const double median = Median(durations);
     std::vector<double> deviation;
@@ -376,8 +381,7 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
     const FramePhases phases = PhasesFromEvents(times_s, events);
     std::vector<StrideTemplates> templates;
     for (const std::vector<double>& s : signals) templates.emplace_back(phases, s, neighbours);
-    std::array<std::vector<double>, 2> of_kind;
-    for (int j = 0; j + 1 < count; ++j) of_kind[j % 2].push_back(events[j + 1] - events[j]);
+    const std::array<std::vector<double>, 2> of_kind = HalfStrides(events);
     const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
     std::vector<double> moved = events;
     for (int k = 0; k < count; ++k) {

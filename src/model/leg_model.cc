@@ -464,7 +464,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
             for (int f = 0; f < n && !first_variances.empty(); ++f)
               noise.push_back(first_factor * first_variances[f * N + i]);
             for (int f = 0; f < n; ++f) {
-              if (timing[f] > 0) inside[f] = std::nan("");
+              if (phases[trunk_side].stride[f] < 0) inside[f] = std::nan("");
             }
             allowed[i] =
                 internal::AllowedDeviation(hip, inside, noise, kHipAllowance * leg_px * sigma_rad);
