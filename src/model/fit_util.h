@@ -104,6 +104,14 @@ double ResidualCorrelationFactor(const std::vector<std::array<std::array<double,
   return (1 + rho) / (1 - rho);
 }
 
+// The weight of a gait-cycle anchor, in the cost's units (a keypoint residual is an error over
+// the robust scale): the keypoints' jitter over the robust scale, squared, over the squared
+// deviation the anchor allows, the runner's own (`allowed`) plus the template's error from an
+// uncertain phase (`timing`, TimingDeviation).
+inline double AnchorWeight(double sigma_px, double robust_px, double allowed, double timing = 0) {
+  return std::pow(sigma_px / robust_px, 2) / (allowed * allowed + timing * timing);
+}
+
 // Points the smoothness prior at the anchors: where a variable is anchored (weight > 0) in three
 // consecutive frames, its second-difference target becomes the anchors' own second difference,
 // so that the prior smooths the departure from the gait-cycle template instead of the motion

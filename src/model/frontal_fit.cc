@@ -370,8 +370,7 @@ bool ApplyCyclePrior(const FitOptions& options, const std::vector<double>& times
       for (int i = 0; i < kParameters; ++i) {
         if (std::isnan(templates[i][f])) continue;
         problem->anchor_weights[f * kParameters + i] =
-            std::pow(sigma_px / robust_px, 2) /
-            (allowed[i] * allowed[i] + timing[i][f] * timing[i][f]);
+            AnchorWeight(sigma_px, robust_px, allowed[i], timing[i][f]);
       }
     }
     if (round == 0) {

@@ -424,7 +424,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                                         anchor_phases[side].phase[f], anchor_phases[side], f);
           problem.anchor_values[f * N + i] = templ[f];
           problem.anchor_weights[f * N + i] =
-              std::pow(sigma_px / robust_px, 2) / (allowed[i] * allowed[i] + timing * timing);
+              internal::AnchorWeight(sigma_px, robust_px, allowed[i], timing);
         }
         // Where the far leg is hidden (a treadmill console hides it at the same phase of every
         // stride, so its own template there is only the fit's guess), the near leg's template
@@ -443,8 +443,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                                                           anchor_phases[own ? far : near], f);
           problem.anchor_values[f * N + i_far] = templates.Evaluate(stride, phase);
           problem.anchor_weights[f * N + i_far] =
-              std::pow(sigma_px / robust_px, 2) /
-              (allowed[i_far] * allowed[i_far] + timing * timing);
+              internal::AnchorWeight(sigma_px, robust_px, allowed[i_far], timing);
         }
       }
       // The hip joint and the hips' split: the bounce, the to-and-fro on the belt and the
@@ -472,8 +471,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           for (int f = 0; f < n; ++f) {
             if (std::isnan(templ[f])) continue;
             problem.anchor_values[f * N + i] = templ[f];
-            problem.anchor_weights[f * N + i] = std::pow(sigma_px / robust_px, 2) /
-                                                (allowed[i] * allowed[i] + timing[f] * timing[f]);
+            problem.anchor_weights[f * N + i] =
+                internal::AnchorWeight(sigma_px, robust_px, allowed[i], timing[f]);
           }
         }
       }
