@@ -333,10 +333,10 @@ double StrideTemplates::Slope(int stride, double phase) const {
 std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
                                   const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours, int knots,
-                                  std::vector<double>* timing) {
+                                  std::vector<double>* timing, double roughness) {
   std::vector<double> out(values.size(), std::numeric_limits<double>::quiet_NaN());
   const FramePhases fitted = PhasesFromEvents(times_s, events);
-  const StrideTemplates templates(fitted, values, neighbours, knots);
+  const StrideTemplates templates(fitted, values, neighbours, knots, roughness);
   const FramePhases phases =
       timing != nullptr ? ExtendPhasesToEnds(times_s, events, fitted, HalfStrideSpread(events))
                         : fitted;
@@ -355,13 +355,14 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
-                                          int knots, int trend_passes,
-                                          std::vector<double>* timing) {
+                                          int knots, int trend_passes, std::vector<double>* timing,
+                                          double roughness) {
   std::vector<double> trend = StrideTrend(times_s, values, events);
   for (int pass = 1; pass < trend_passes; ++pass) trend = StrideTrend(times_s, trend, events);
   std::vector<double> detrended(values.size());
   for (std::size_t f = 0; f < values.size(); ++f) detrended[f] = values[f] - trend[f];
-  std::vector<double> templ = PhaseTemplate(times_s, detrended, events, neighbours, knots, timing);
+  std::vector<double> templ =
+      PhaseTemplate(times_s, detrended, events, neighbours, knots, timing, roughness);
   for (std::size_t f = 0; f < values.size(); ++f) templ[f] += trend[f];  // NaN stays NaN
   return templ;
 }
@@ -369,7 +370,8 @@ std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
 std::vector<double> RegisterEvents(const std::vector<double>& times_s,
                                    const std::vector<std::vector<double>>& signals,
                                    const std::vector<double>& weights, std::vector<double> events,
-                                   int neighbours, int iterations, double search) {
+                                   int neighbours, int iterations, double search,
+                                   double roughness) {
   const int count = static_cast<int>(events.size());
   if (count < 8 || signals.empty()) return events;
   std::vector<double> strides;
@@ -380,7 +382,8 @@ std::vector<double> RegisterEvents(const std::vector<double>& times_s,
   for (int iteration = 0; iteration < iterations; ++iteration) {
     const FramePhases phases = PhasesFromEvents(times_s, events);
     std::vector<StrideTemplates> templates;
-    for (const std::vector<double>& s : signals) templates.emplace_back(phases, s, neighbours);
+    for (const std::vector<double>& s : signals)
+      templates.emplace_back(phases, s, neighbours, 32, roughness);
     const std::array<std::vector<double>, 2> of_kind = HalfStrides(events);
     const double median[2] = {Median(of_kind[0]), Median(of_kind[1])};
     std::vector<double> moved = events;

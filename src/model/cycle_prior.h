@@ -62,11 +62,13 @@ double HalfStrideSpread(const std::vector<double>& events);
 // B-spline over phase [0, 2) with `knots` coefficients, fitted by least squares (plus a small
 // roughness penalty) to the frames of up to `neighbours` strides before and after, not its own.
 // Strides sample the phase at different offsets, so at 30 fps the template resolves more than a
-// frame-rate curve would.
+// frame-rate curve would. The roughness penalty is relative to the data term (per sample and
+// knot), so it does not depend on the signal's units.
+constexpr double kTemplateRoughness = 1e-3;
 class StrideTemplates {
  public:
   StrideTemplates(const FramePhases& phases, const std::vector<double>& values, int neighbours,
-                  int knots = 32, double roughness = 1e-3);
+                  int knots = 32, double roughness = kTemplateRoughness);
   // Whether stride s has a template.
   bool Has(int stride) const;
   // Stride s's template at phase in [0, 2) (wrapped).
@@ -100,7 +102,8 @@ double TimingDeviation(const StrideTemplates& templates, int stride, double phas
 std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
                                   const std::vector<double>& values,
                                   const std::vector<double>& events, int neighbours, int knots = 32,
-                                  std::vector<double>* timing = nullptr);
+                                  std::vector<double>* timing = nullptr,
+                                  double roughness = kTemplateRoughness);
 
 // Time-warping registration: moves each event so that the frames of the two half strides around
 // it best match the other strides' templates of every signal (least squares, signal i weighted by
@@ -108,10 +111,12 @@ std::vector<double> PhaseTemplate(const std::vector<double>& times_s,
 // best three), `iterations` times with templates refitted in between. The events keep their
 // order. Aligning strides this way makes their average a sharp template: stride-to-stride timing
 // varies by a few percent, and at a swing's 700 degrees/s a 5 ms misalignment is 3 degrees.
+// `roughness` as for StrideTemplates.
 std::vector<double> RegisterEvents(const std::vector<double>& times_s,
                                    const std::vector<std::vector<double>>& signals,
                                    const std::vector<double>& weights, std::vector<double> events,
-                                   int neighbours, int iterations = 4, double search = 0.06);
+                                   int neighbours, int iterations = 4, double search = 0.06,
+                                   double roughness = kTemplateRoughness);
 
 // The slow part of a periodic signal: its mean over one stride period (the median time between
 // every other event of `events`, as from StrideEvents), centred on each frame where a whole
@@ -131,12 +136,13 @@ std::vector<double> StrideTrend(const std::vector<double>& times_s,
 // by the drift. NaN where the frame's stride has no template. With trend_passes > 1 the trend
 // is StrideTrend applied that many times (a smoother drift that still cancels every harmonic of
 // the stride: a one-stride mean of a noisy signal keeps some of its noise). `timing` as for
-// PhaseTemplate.
+// PhaseTemplate, as is `roughness`.
 std::vector<double> DriftingPhaseTemplate(const std::vector<double>& times_s,
                                           const std::vector<double>& values,
                                           const std::vector<double>& events, int neighbours,
                                           int knots = 32, int trend_passes = 1,
-                                          std::vector<double>* timing = nullptr);
+                                          std::vector<double>* timing = nullptr,
+                                          double roughness = kTemplateRoughness);
 
 // The stride-to-stride deviation a gait-cycle prior should allow one variable: at least `floor`,
 // and `factor` times the runner's own deviation, measured as the spread of `values` around

@@ -25,6 +25,14 @@ double Deg(double rad) { return rad * 180.0 / kPi; }
 // The gait-cycle prior: refits, and strides on each side whose frames inform a template.
 constexpr int kCycleRounds = 2;
 constexpr int kCycleNeighbours = 6;
+// The side view's stride templates (angles, hips, and those that register the events) are 10 x
+// smoother over the phase than the default: at 30 fps a stride's frames sample its swing's
+// 700 degrees/s too sparsely to resolve the default's detail, which then follows the noise. On
+// the synthetic sweep (16 runs each) the knee went 1.969 -> 1.940 degrees at 30 fps harsh,
+// 1.654 -> 1.636 at 30 fps realistic, 1.351 -> 1.347 at 120 fps harsh; 3 x this is the same,
+// 10 x slightly worse. The rear/front view keeps the default (there 10 x took the 120 fps
+// harsh FPPA from 0.81 to 0.94 degrees).
+constexpr double kSideTemplateRoughness = 1e-2;
 // The hip joint's allowed stride-to-stride deviation, leg lengths per radian of
 // cycle_prior_deg (1 % of leg at the default 2 degrees), and how much smoother than the angles
 // its x and y are (x the smoothness weight). Chosen on the synthetic sweep, as the rear view's
@@ -369,8 +377,9 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           events[side] = internal::StrideEvents(poses.timestamps_s, forward);
         }
         if (events[side].empty()) return;  // this leg shows no strides (e.g. never seen)
-        events[side] = internal::RegisterEvents(poses.timestamps_s, {thigh, shank}, {1.0, 1.0}, events[side],
-                                                kCycleNeighbours, round == 0 ? 4 : 2);
+        events[side] = internal::RegisterEvents(poses.timestamps_s, {thigh, shank}, {1.0, 1.0},
+                                                events[side], kCycleNeighbours, round == 0 ? 4 : 2,
+                                                0.06, kSideTemplateRoughness);
       });
       if (events[0].empty() && events[1].empty()) break;
       problem.anchor_values.assign(static_cast<std::size_t>(n) * N, 0.0);
@@ -396,7 +405,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
         if (events[side].empty()) continue;
         std::vector<double> values(n);
         for (int f = 0; f < n; ++f) values[f] = x[f * N + i];
-        const internal::StrideTemplates templates(phases[side], values, kCycleNeighbours);
+        const internal::StrideTemplates templates(phases[side], values, kCycleNeighbours, 32,
+                                                  kSideTemplateRoughness);
         std::vector<double> templ(n, std::nan(""));
         for (int f = 0; f < n; ++f) {
           const int stride = anchor_phases[side].stride[f];
@@ -457,7 +467,8 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
           for (int f = 0; f < n; ++f) hip[f] = x[f * N + i];
           std::vector<double> timing;
           const std::vector<double> templ = internal::DriftingPhaseTemplate(
-              poses.timestamps_s, hip, events[trunk_side], kCycleNeighbours, 32, 1, &timing);
+              poses.timestamps_s, hip, events[trunk_side], kCycleNeighbours, 32, 1, &timing,
+              kSideTemplateRoughness);
           if (round == 0) {
             std::vector<double> noise, inside = templ;
             for (int f = 0; f < n && !first_variances.empty(); ++f)
