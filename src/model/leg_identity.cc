@@ -106,29 +106,34 @@ std::vector<std::array<double, 2>> PeriodicityCost(const PoseSequence& poses,
     }
     if (count < 2) continue;
     for (int k = 2; k < kNumLegPoints; k += 2) {  // knees to toes, left and right
-      // The median reference of each labelled leg point.
+      // The median reference of each labelled leg point, where at least two are seen.
       double reference[2][2];
-      bool complete = true;
-      for (int side = 0; side < 2 && complete; ++side) {
+      bool known[2];
+      for (int side = 0; side < 2; ++side) {
         std::array<double, 4> xs, ys;
         int found = 0;
         for (int r = 0; r < count; ++r) {
           if (relative(references[r], k + side, labels[references[r]], &xs[found], &ys[found]))
             ++found;
         }
-        complete = found >= 2;
-        if (!complete) break;
+        known[side] = found >= 2;
+        if (!known[side]) continue;
         reference[side][0] = MiddleValue(&xs, found);
         reference[side][1] = MiddleValue(&ys, found);
       }
-      if (!complete) continue;
-      double x[2], y[2];
-      if (!relative(f, k, 0, &x[0], &y[0]) || !relative(f, k + 1, 0, &x[1], &y[1])) continue;
-      for (int c = 0; c < 2; ++c) {
-        for (int side = 0; side < 2; ++side) {
-          const int raw = side ^ c;  // the detection that state c labels as `side`
-          cost[f][c] += std::min(cap, std::pow(x[raw] - reference[side][0], 2) +
-                                          std::pow(y[raw] - reference[side][1], 2));
+      if (!known[0] && !known[1]) continue;
+      // Each detection seen votes on its own: a leg hidden by the treadmill's console is hidden
+      // at the same phase of every stride, so where one leg's point is seen alone, usually only
+      // that leg's reference is known. Labelled as a leg whose reference is unknown it costs
+      // the cap, as far off as the evidence can say.
+      for (int raw = 0; raw < 2; ++raw) {
+        double x, y;
+        if (!relative(f, k + raw, 0, &x, &y)) continue;
+        for (int c = 0; c < 2; ++c) {
+          const int side = raw ^ c;  // the leg that state c labels this detection as
+          cost[f][c] += known[side] ? std::min(cap, std::pow(x - reference[side][0], 2) +
+                                                        std::pow(y - reference[side][1], 2))
+                                    : cap;
         }
       }
     }

@@ -20,7 +20,8 @@ struct LegIdentityResult {
 // capped), plus a small price for exchanging labels. When the motion is periodic, up to three more
 // searches add how far each labelled leg is from where the same leg was one and two strides away
 // (under the previous search's labels): that catches swaps that begin and end where the legs
-// cross, which continuity cannot see. leg_px sets the scales.
+// cross, and swaps while the far leg is hidden, which continuity cannot see (there a leg point
+// seen alone votes on its own). leg_px sets the scales.
 LegIdentityResult ResolveLegIdentity(PoseSequence* canonical, double leg_px, double min_confidence);
 
 // Median of hip-knee + knee-ankle distances over frames where all are detected (either leg);

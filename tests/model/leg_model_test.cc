@@ -119,7 +119,7 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
   EXPECT_TRUE(m.summary.usable);
   EXPECT_EQ(m.direction, c.facing_right ? 1 : -1);
   // The 2-degree target (knee, hip and shank under the harsh noise) holds at every
-  // frame rate and noise (harsh 30 fps: knee 1.90-1.91 degrees on these clips; docs/leg_model.md).
+  // frame rate and noise (harsh 30 fps: knee 1.87-1.88 degrees on these clips; docs/leg_model.md).
   // Regression floors at today's values elsewhere: they must only ever be tightened.
   double angle_floor = 2.0;
   if (c.noise == "clean") angle_floor = 0.5;
@@ -128,12 +128,11 @@ TEST_P(LegModelSide, AnglesLabelsAndGapsAgainstTruth) {
   EXPECT_LE(s.hip_rmse, angle_floor);
   EXPECT_LE(s.shank_rmse, angle_floor);
   EXPECT_GE(s.label_accuracy, 0.995);
-  // Filled far-leg gaps within 3 % of the leg (the target), except on one clip: at
-  // 30 fps harsh facing left it is 3.01 % (2.94 % before the anchors reached the clip's ends,
-  // which took the knee from 2.3 to 1.90 degrees). Its hidden steps are the 24 frames of 12
-  // footfalls, one of which lands 5 % of leg further ahead than the template.
-  const bool known_miss = c.noise == "harsh" && c.fps < 60 && !c.facing_right;
-  EXPECT_LE(s.gap_error_leg, known_miss ? 0.031 : 0.03);
+  // Filled far-leg gaps within 3 % of the leg (the target). The closest, 30 fps harsh
+  // facing left, was 3.01 % until swaps while the far leg is hidden were undone (2.90 %): its
+  // hidden steps are the 24 frames of 12 footfalls, one of which lands 5 % of leg further
+  // ahead than the template.
+  EXPECT_LE(s.gap_error_leg, 0.03);
   // The hip joints (two, split vertically by the pelvis's obliquity, anchored to their stride
   // template): 0.12-0.20 % of leg on clean keypoints; regression floors.
   double hip_floor = 0.0025;
@@ -315,6 +314,43 @@ TEST(LegModel, LongSwapsBetweenLegCrossingsAreUndone) {
   EXPECT_GE(undone[1], 0.8);
   EXPECT_GE(static_cast<double>(right_overall) / poses.num_frames(), 0.97);
   EXPECT_LE(scores.knee_rmse, 2.0);
+}
+
+// A detector that swaps the labels while the treadmill's console hides the far leg: the near
+// leg's knee, ankle and foot come labelled as the far leg's, and nothing else of that leg is
+// seen. Continuity cannot tell (the far leg's track has no prediction there); the stride
+// pattern can, from the near leg's point alone, as the hidden leg is hidden at the same phase
+// of every stride. Before single-leg points voted, 9 of these 28 frames were undone, and under
+// harsh noise 0.4-0.6 % of the frames at 120 and 240 fps were left swapped this way (labels
+// 99.4 % right on two of eight runs; now at least 99.9 % on all).
+TEST(LegModel, SwapsWhileTheFarLegIsHiddenAreUndone) {
+  test::SynthCase c{View::kSide, false, 120, "realistic"};
+  const synth::SynthResult r = synth::Generate(c.Options(8.0, 3));
+  PoseSequence poses = ConvertLayout(r.poses, KeypointLayout::kCanonical);
+  // Every other hidden stretch, whole: both ends of each swap are hidden frames.
+  std::vector<bool> swapped(poses.num_frames(), false);
+  int stretches = 0;
+  for (int f = 0; f < poses.num_frames(); ++f) {
+    if (r.noise_log.occluded[f] && (f == 0 || !r.noise_log.occluded[f - 1])) ++stretches;
+    if (!r.noise_log.occluded[f] || stretches % 2 == 0) continue;
+    for (int k = 0; k < 12; k += 2) std::swap(poses.at(f, k), poses.at(f, k + 1));
+    swapped[f] = true;
+  }
+  ASSERT_GE(stretches, 8);
+  const FittedMotion m = FitLegModel(poses);
+  int count = 0, undone = 0, right_overall = 0;
+  for (int f = 0; f < poses.num_frames(); ++f) {
+    const bool wrong = swapped[f] != static_cast<bool>(r.noise_log.swapped[f]);
+    right_overall += m.relabelled[f] == wrong ? 1 : 0;
+    if (!swapped[f]) continue;
+    ++count;
+    undone += m.relabelled[f] == wrong ? 1 : 0;
+  }
+  ASSERT_GT(count, 20);
+  std::cout << "swaps while the far leg is hidden: " << undone << " of " << count
+            << " frames undone\n";
+  EXPECT_GE(static_cast<double>(undone) / count, 0.95);
+  EXPECT_GE(static_cast<double>(right_overall) / poses.num_frames(), 0.995);
 }
 
 // A far leg the detector never finds (knee, ankle, heel and toe missing in every frame): the
