@@ -21,6 +21,7 @@ CommandRunner AddDemoCommand(CLI::App* app);
 CommandRunner AddSynthCommand(CLI::App* app);
 CommandRunner AddModelsCommand(CLI::App* app);
 CommandRunner AddPoseCommand(CLI::App* app);
+CommandRunner AddFitCommand(CLI::App* app);
 
 }  // namespace gaitlens::cli
 

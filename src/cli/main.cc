@@ -24,11 +24,8 @@ int main(int argc, char** argv) {
 
   // The subcommand table: name -> what runs it.
   const std::vector<std::pair<const char*, CommandRunner (*)(CLI::App*)>> table = {
-      {"probe", AddProbeCommand},
-      {"keypoints", AddKeypointsCommand},
-      {"pose", AddPoseCommand},
-      {"synth", AddSynthCommand},
-      {"models", AddModelsCommand},
+      {"probe", AddProbeCommand}, {"keypoints", AddKeypointsCommand}, {"pose", AddPoseCommand},
+      {"fit", AddFitCommand},     {"synth", AddSynthCommand},         {"models", AddModelsCommand},
       {"demo", AddDemoCommand},
   };
   std::vector<std::pair<CLI::App*, CommandRunner>> commands;

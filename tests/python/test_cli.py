@@ -83,3 +83,60 @@ def test_demo_runs_and_says_what_it_did(cli, tmp_path):
     knee = float(re.search(r"knee flexion at midstance off the truth by ([\d.]+) deg", result.stdout).group(1))
     assert knee < 3.0
     assert (tmp_path / "d" / "synthetic_truth.json").exists()
+
+
+def _motion_rows(path):
+    lines = path.read_text().splitlines()
+    return lines[0].split(","), [line.split(",") for line in lines[1:]]
+
+
+def test_fit_batch_reports_bad_files_goes_on_and_resumes(cli, tmp_path):
+    good = tmp_path / "run.poses.csv"
+    cli("synth", "--seconds", 3, "--fps", 60, "--noise", "realistic", "--keypoints", good, check=0)
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    out = tmp_path / "out"
+    result = cli("fit", tmp_path / "empty.csv", good, tmp_path / "notes.txt", tmp_path / "gone.csv",
+                 "-o", out)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("gaitlens fit: error:") == 3
+    for name in ("empty.csv", "notes.txt", "gone.csv"):
+        assert name in result.stderr
+    assert "4 inputs: 1 fitted, 0 skipped (done before), 3 failed" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["run.motion.csv", "run.motion.json"]
+    header, rows = _motion_rows(out / "run.motion.csv")
+    assert len(rows) == 2 * 180 and all(len(r) == len(header) for r in rows)
+    assert rows[0][2] == "left" and rows[1][2] == "right"
+    knee = [float(r[header.index("knee_flexion_deg")]) for r in rows]
+    assert 80 < max(knee) < 140  # a runner's swing
+    assert all(r[header.index("fppa_deg")] == "" for r in rows)  # side view: no FPPA
+    summary = json.loads((out / "run.motion.json").read_text())
+    assert summary["view"] == "side" and summary["frames"] == 180 and summary["solver"]["usable"]
+    assert summary["relabelled_frames"] == sum(int(r[header.index("relabelled")]) for r in rows) // 2
+
+    # Run again: what is done is skipped; an input whose summary is missing (a batch cut off
+    # between the two files) is fitted again; --force fits everything.
+    again = cli("fit", good, "-o", out, check=0)
+    assert "done before" in again.stdout
+    (out / "run.motion.json").unlink()
+    redo = cli("fit", good, "-o", out, check=0)
+    assert "done before" not in redo.stdout and (out / "run.motion.json").exists()
+    forced = cli("fit", good, "-o", out, "--force", check=0)
+    assert "done before" not in forced.stdout
+
+
+def test_fit_absurd_options_are_usage_errors(cli, tmp_path):
+    good = tmp_path / "run.poses.csv"
+    cli("synth", "--seconds", 2, "--keypoints", good, check=0)
+    for args, word in ((("--smoothness", "-1"), "smoothness"),
+                       (("--cycle-prior-deg", "400"), "cycle_prior_deg"),
+                       (("--view", "top"), "valid:"),
+                       (("-o", good), "folder")):
+        result = cli("fit", good, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert word in result.stderr, (args, result.stderr)
+    other = tmp_path / "b"
+    other.mkdir()
+    (other / "run.poses.csv").write_text(good.read_text())
+    result = cli("fit", good, other / "run.poses.csv", "-o", tmp_path / "out")
+    assert result.returncode == 2 and "run.motion.csv" in result.stderr
