@@ -97,6 +97,15 @@ struct TwoPartStrides {
     const double swing = phase >= 1 ? 90 * std::pow(std::sin(kPi * (phase - 1)), 3) : 0;
     return 15 + stance + swing;
   }
+  // Knee() at every frame, exact and with 3 degrees of Gaussian noise (always the same noise).
+  void KneeValues(std::vector<double>* clean, std::vector<double>* noisy) const {
+    std::mt19937 rng(2);
+    std::normal_distribution<double> noise(0, 3.0);
+    for (double p : phase) {
+      clean->push_back(Knee(p));
+      noisy->push_back(clean->back() + noise(rng));
+    }
+  }
 };
 
 TEST(CyclePrior, PhasesFollowTheEventsAndSkipIrregularHalfStrides) {
@@ -123,13 +132,8 @@ TEST(CyclePrior, PhasesFollowTheEventsAndSkipIrregularHalfStrides) {
 TEST(CyclePrior, TemplateResolvesTheCurveBetweenFramesAndAveragesNoise) {
   for (double fps : {30.0, 120.0}) {
     const TwoPartStrides w(fps, 8);
-    std::mt19937 rng(2);
-    std::normal_distribution<double> noise(0, 3.0);
     std::vector<double> clean, noisy;
-    for (double p : w.phase) {
-      clean.push_back(TwoPartStrides::Knee(p));
-      noisy.push_back(clean.back() + noise(rng));
-    }
+    w.KneeValues(&clean, &noisy);
     const std::vector<double> on_clean = PhaseTemplate(w.times, clean, w.events, 6);
     const std::vector<double> on_noisy = PhaseTemplate(w.times, noisy, w.events, 6);
     double clean_error = 0, noisy_error = 0;
@@ -155,13 +159,8 @@ TEST(CyclePrior, TemplateResolvesTheCurveBetweenFramesAndAveragesNoise) {
 // at worst; a penalty far too large flattens that peak.
 TEST(CyclePrior, TemplateRoughnessTradesDetailForNoise) {
   const TwoPartStrides w(30, 8);
-  std::mt19937 rng(2);
-  std::normal_distribution<double> noise(0, 3.0);
   std::vector<double> clean, noisy;
-  for (double p : w.phase) {
-    clean.push_back(TwoPartStrides::Knee(p));
-    noisy.push_back(clean.back() + noise(rng));
-  }
+  w.KneeValues(&clean, &noisy);
   // RMS error against the exact curve, and the largest.
   const auto errors = [&](const std::vector<double>& values, double roughness) {
     const std::vector<double> templ =
