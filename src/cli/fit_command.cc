@@ -1,14 +1,20 @@
-// gaitlens fit KEYPOINTS... -o FOLDER: the leg model on keypoint files, one motion CSV and one
-// summary JSON per input. A batch goes on past a bad file and resumes where it stopped.
+// gaitlens fit INPUT... -o FOLDER: the leg model on keypoint files or videos (keypoints found
+// with MoveNet first), one motion CSV and one summary JSON per input. A batch goes on past a bad
+// file and resumes where it stopped.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "gaitlens/core/error.h"
 #include "gaitlens/io/keypoint_files.h"
+#include "gaitlens/io/video_reader.h"
 #include "gaitlens/model/leg_model.h"
+#include "gaitlens/pose/detector.h"
 #include "gaitlens/report/motion_files.h"
 
 namespace gaitlens::cli {
@@ -24,7 +30,19 @@ struct FitArgs {
   FitOptions fit;
   bool no_swaps = false;
   bool force = false;
+  MoveNetOptions movenet;  // for videos
 };
+
+// Whether the input is a video (by its extension): keypoints are found in it first.
+bool IsVideo(const std::string& input) {
+  std::string extension = std::filesystem::path(input).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* video : {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"}) {
+    if (extension == video) return true;
+  }
+  return false;
+}
 
 // "walk.poses.csv" -> "walk", "clip.pose.json" -> "clip", an OpenPose folder -> its name.
 std::string Stem(const std::string& input) {
@@ -63,6 +81,7 @@ int RunFit(FitArgs args) {
     }
     stems.push_back(stem);
   }
+  std::unique_ptr<PoseDetector> detector;  // made at the first video
   int failures = 0, skipped = 0;
   for (std::size_t i = 0; i < args.inputs.size(); ++i) {
     const std::string& input = args.inputs[i];
@@ -77,7 +96,21 @@ int RunFit(FitArgs args) {
       continue;
     }
     try {
-      const PoseSequence poses = ReadKeypoints(input, read);
+      PoseSequence poses;
+      if (IsVideo(input)) {
+        if (!detector) detector = CreateMoveNetDetector(args.movenet);
+        VideoReader reader(input);
+        ExtractSummary summary;
+        poses = ExtractPoses(&reader, detector.get(), {}, &summary);
+        const std::string keypoints = (folder / (stems[i] + ".poses.csv")).string();
+        WriteGaitlensCsv(poses, keypoints);
+        std::printf("%s: %s -> %s\n", input.c_str(), summary.BriefReport().c_str(),
+                    keypoints.c_str());
+        for (const std::string& warning : summary.warnings)
+          std::printf("  warning: %s\n", warning.c_str());
+      } else {
+        poses = ReadKeypoints(input, read);
+      }
       const FittedMotion motion = FitLegModel(poses, args.fit);
       WriteFittedMotionCsv(motion, csv);
       WriteFittedMotionSummary(motion, json, input);
@@ -113,10 +146,11 @@ CommandRunner AddFitCommand(CLI::App* app) {
   auto args = std::make_shared<FitArgs>();
   CLI::App* c = app->add_subcommand(
       "fit",
-      "Fit the 2D leg model to keypoint files: swaps resolved, gaps filled, angles per frame");
+      "Fit the 2D leg model to keypoints or videos: swaps resolved, gaps filled, angles per frame");
   c->add_option("inputs", args->inputs,
-                "Keypoint files (gaitlens CSV from 'gaitlens pose', pose JSON, DeepLabCut CSV) or "
-                "OpenPose JSON folders")
+                "Keypoint files (gaitlens CSV from 'gaitlens pose', pose JSON, DeepLabCut CSV), "
+                "OpenPose JSON folders, or videos (.mp4, .mov, .m4v, .avi, .mkv, .webm: keypoints "
+                "found with --model first and kept as NAME.poses.csv)")
       ->required();
   c->add_option("-o,--output", args->output,
                 "Folder for NAME.motion.csv (per frame and leg) and NAME.motion.json (summary)")
@@ -135,6 +169,9 @@ CommandRunner AddFitCommand(CLI::App* app) {
       ->capture_default_str();
   c->add_option("--min-confidence", args->fit.min_confidence,
                 "Ignore keypoints below this confidence")
+      ->capture_default_str();
+  c->add_option("--model", args->movenet.model,
+                "Videos: movenet-lightning, movenet-thunder or a MoveNet .onnx file")
       ->capture_default_str();
   c->add_flag("--no-swaps", args->no_swaps, "Keep the detector's left/right labels as they are");
   c->add_flag("--force", args->force, "Fit inputs whose results are already in the folder");

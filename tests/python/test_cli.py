@@ -140,3 +140,19 @@ def test_fit_absurd_options_are_usage_errors(cli, tmp_path):
     (other / "run.poses.csv").write_text(good.read_text())
     result = cli("fit", good, other / "run.poses.csv", "-o", tmp_path / "out")
     assert result.returncode == 2 and "run.motion.csv" in result.stderr
+
+
+def test_fit_a_video_finds_keypoints_first(cli, clip, tmp_path):
+    out = tmp_path / "out"
+    result = cli("fit", clip, "-o", out, check=0)
+    assert "movenet-lightning" in result.stdout
+    stem = clip.name.removesuffix(".mp4")
+    assert (out / f"{stem}.poses.csv").exists()  # the keypoints are kept
+    summary = json.loads((out / f"{stem}.motion.json").read_text())
+    assert summary["view"] == "side" and summary["frames"] == 240 and summary["solver"]["usable"]
+    # The synthetic runner's thigh and shank are alike (about 80 px in this 360x640 clip).
+    lengths = summary["segment_lengths_px"]
+    assert 60 < lengths["thigh"] < 100 and 60 < lengths["shank"] < 100
+    (tmp_path / "broken.mp4").write_bytes(clip.read_bytes()[:5000])
+    result = cli("fit", tmp_path / "broken.mp4", "-o", out)
+    assert result.returncode == 1 and "broken.mp4" in result.stderr
