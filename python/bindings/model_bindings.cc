@@ -1,9 +1,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include "bindings.h"
 #include "gaitlens/model/leg_model.h"
+#include "gaitlens/report/motion_files.h"
 
 namespace py = pybind11;
 
@@ -52,38 +54,78 @@ void BindModel(py::module_& m) {
       .def_readonly("direction", &FittedMotion::direction)
       .def_readonly("near_leg", &FittedMotion::near_leg)
       .def_readonly("keypoints", &FittedMotion::keypoints)
-      .def_property_readonly("timestamps_s", [](const FittedMotion& f) {
-        return py::array_t<double>(f.timestamps_s.size(), f.timestamps_s.data());
-      })
-      .def_property_readonly("knee_flexion_deg", [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_deg); })
-      .def_property_readonly("knee_flexion_sd_deg", [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_sd_deg); })
-      .def_property_readonly("hip_flexion_deg", [](const FittedMotion& f) { return PairsToArray(f.hip_flexion_deg); })
-      .def_property_readonly("shank_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.shank_angle_deg); })
-      .def_property_readonly("foot_angle_deg", [](const FittedMotion& f) { return PairsToArray(f.foot_angle_deg); })
-      .def_property_readonly("fppa_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_deg); },
-                             "Rear/front views: FPPA per frame and leg (+ valgus); NaN in side views.")
-      .def_property_readonly("pelvis_obliquity_deg", [](const FittedMotion& f) {
-        return py::array_t<double>(f.pelvis_obliquity_deg.size(), f.pelvis_obliquity_deg.data());
-      })
-      .def_property_readonly("trunk_lean_deg", [](const FittedMotion& f) {
-        return py::array_t<double>(f.trunk_lean_deg.size(), f.trunk_lean_deg.data());
-      })
+      .def_property_readonly("timestamps_s",
+                             [](const FittedMotion& f) {
+                               return py::array_t<double>(f.timestamps_s.size(),
+                                                          f.timestamps_s.data());
+                             })
+      .def_property_readonly("knee_flexion_deg",
+                             [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_deg); })
+      .def_property_readonly(
+          "knee_flexion_sd_deg",
+          [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_sd_deg); })
+      .def_property_readonly("hip_flexion_deg",
+                             [](const FittedMotion& f) { return PairsToArray(f.hip_flexion_deg); })
+      .def_property_readonly("shank_angle_deg",
+                             [](const FittedMotion& f) { return PairsToArray(f.shank_angle_deg); })
+      .def_property_readonly("foot_angle_deg",
+                             [](const FittedMotion& f) { return PairsToArray(f.foot_angle_deg); })
+      .def_property_readonly(
+          "fppa_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_deg); },
+          "Rear/front views: FPPA per frame and leg (+ valgus); NaN in side views.")
+      .def_property_readonly("pelvis_obliquity_deg",
+                             [](const FittedMotion& f) {
+                               return py::array_t<double>(f.pelvis_obliquity_deg.size(),
+                                                          f.pelvis_obliquity_deg.data());
+                             })
+      .def_property_readonly("trunk_lean_deg",
+                             [](const FittedMotion& f) {
+                               return py::array_t<double>(f.trunk_lean_deg.size(),
+                                                          f.trunk_lean_deg.data());
+                             })
       .def_readonly("cycle_prior_applied", &FittedMotion::cycle_prior_applied)
-      .def_property_readonly("relabelled", [](const FittedMotion& f) {
-        return std::vector<bool>(f.relabelled.begin(), f.relabelled.end());
-      })
-      .def_property_readonly("residual_px", [](const FittedMotion& f) {
-        return py::array_t<double>(f.residual_px.size(), f.residual_px.data());
-      })
-      .def_property_readonly("segment_lengths_px", [](const FittedMotion& f) {
-        py::dict d;
-        d["thigh"] = f.lengths.thigh_px;
-        d["shank"] = f.lengths.shank_px;
-        d["foot"] = f.lengths.foot_px;
-        d["far_leg_scale"] = f.lengths.far_leg_scale;
-        return d;
-      })
-      .def_readonly("summary", &FittedMotion::summary);
+      .def_property_readonly("relabelled",
+                             [](const FittedMotion& f) {
+                               return std::vector<bool>(f.relabelled.begin(), f.relabelled.end());
+                             })
+      .def_property_readonly("residual_px",
+                             [](const FittedMotion& f) {
+                               return py::array_t<double>(f.residual_px.size(),
+                                                          f.residual_px.data());
+                             })
+      .def_property_readonly("segment_lengths_px",
+                             [](const FittedMotion& f) {
+                               py::dict d;
+                               d["thigh"] = f.lengths.thigh_px;
+                               d["shank"] = f.lengths.shank_px;
+                               d["foot"] = f.lengths.foot_px;
+                               d["far_leg_scale"] = f.lengths.far_leg_scale;
+                               return d;
+                             })
+      .def_readonly("summary", &FittedMotion::summary)
+      .def(
+          "write_csv",
+          [](const FittedMotion& f, const std::filesystem::path& path) {
+            py::gil_scoped_release release;
+            WriteFittedMotionCsv(f, path.string());
+          },
+          py::arg("path"),
+          "Write the per-frame, per-leg CSV (docs/formats.md, fitted motion files), atomically.")
+      .def(
+          "summary_json",
+          [](const FittedMotion& f, const std::string& source) {
+            return FittedMotionSummaryJson(f, source);
+          },
+          py::arg("source") = "",
+          "The fit's summary as JSON text (view, segment lengths, relabelled runs, residuals, "
+          "solver).")
+      .def(
+          "write_summary",
+          [](const FittedMotion& f, const std::filesystem::path& path, const std::string& source) {
+            py::gil_scoped_release release;
+            WriteFittedMotionSummary(f, path.string(), source);
+          },
+          py::arg("path"), py::arg("source") = "", "Write summary_json() to a file, atomically.");
 
   m.def(
       "fit_leg_model",

@@ -51,3 +51,23 @@ def test_rear_view_fit_gives_valgus():
         truth = max(s["fppa_peak_camera_deg"] for s in result.truth["steps"] if s["side"] == name)
         assert abs(np.nanmax(fppa[stance[:, side], side]) - truth) < 1.0, name
     assert np.isnan(gaitlens.fit_leg_model(gaitlens.synth.generate(seconds=2).poses).fppa_deg).all()
+
+
+def test_fitted_motion_files(tmp_path):
+    import json
+    result = gaitlens.synth.generate(seconds=3, fps=60, noise="harsh", seed=5)
+    motion = gaitlens.fit_leg_model(result.poses)
+    motion.write_csv(tmp_path / "m.csv")
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert len(lines) == 1 + 2 * 180
+    column = header.index("knee_flexion_deg")
+    knee = np.array([float(line.split(",")[column]) for line in lines[1:]]).reshape(180, 2)
+    assert np.allclose(knee, motion.knee_flexion_deg, atol=1e-4)
+    summary = json.loads(motion.summary_json(source="clip"))
+    assert summary["source"] == "clip" and summary["frames"] == 180
+    assert summary["relabelled_frames"] == sum(motion.relabelled) > 0
+    motion.write_summary(tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text())["view"] == "side"
+    with pytest.raises(gaitlens.InputError):
+        motion.write_csv(tmp_path / "m.csv" / "inside-a-file.csv")
