@@ -2,6 +2,8 @@
 
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -156,3 +158,17 @@ def test_fit_a_video_finds_keypoints_first(cli, clip, tmp_path):
     (tmp_path / "broken.mp4").write_bytes(clip.read_bytes()[:5000])
     result = cli("fit", tmp_path / "broken.mp4", "-o", out)
     assert result.returncode == 1 and "broken.mp4" in result.stderr
+
+
+def test_fit_a_video_without_a_runner_says_so(cli, tmp_path):
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.skip("ffmpeg (installed by scripts/install_deps.sh) is not on PATH")
+    empty = tmp_path / "empty_treadmill.mp4"
+    subprocess.run([ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", "color=c=gray:s=360x640:r=30",
+                    "-t", "2", "-pix_fmt", "yuv420p", str(empty)], check=True)
+    result = cli("fit", empty, "-o", tmp_path / "out")
+    assert result.returncode == 1
+    assert "runner missing in 60" in result.stdout
+    assert "no runner" in result.stderr and "empty_treadmill.mp4" in result.stderr
+    assert not (tmp_path / "out" / "empty_treadmill.motion.json").exists()

@@ -80,7 +80,7 @@ struct ExtractSummary {
   int frames = 0;
   double seconds = 0;  // wall time of the whole extraction
   double frames_per_second = 0;
-  // Frames in which the detector found nobody (every confidence below 0.1).
+  // Frames in which the detector found nobody: fewer than three keypoints at kRunnerConfidence.
   int frames_without_runner = 0;
   std::vector<std::string> warnings;  // from the video reader
   std::string detector;               // the detector's name(), e.g. "movenet-lightning, XNNPACK"

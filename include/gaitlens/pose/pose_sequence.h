@@ -19,6 +19,12 @@ struct Keypoint {
   bool IsMissing() const { return confidence <= 0.0; }
 };
 
+// The confidence at which a keypoint counts as a person seen, not a detector's guess: on a frame
+// with nobody in it, detectors still report every keypoint somewhere (MoveNet at 0.03-0.2),
+// while a runner's keypoints come at 0.6-0.95 (MoveNet, RTMPose). Used to tell that a video or
+// keypoint file shows no runner (ExtractSummary::frames_without_runner, FitLegModel).
+inline constexpr double kRunnerConfidence = 0.3;
+
 class PoseSequence {
  public:
   PoseSequence() = default;
