@@ -29,12 +29,14 @@ py::array_t<double> PairsToArray(const std::vector<std::array<double, 2>>& pairs
 void BindModel(py::module_& m) {
   py::class_<FitOptions>(m, "FitOptions", "Options of the leg model fit (docs/leg_model.md).")
       .def(py::init<>())
-      .def_property("view", [](const FitOptions& o) { return ToString(o.view); },
-                    [](FitOptions& o, const std::string& v) { o.view = ViewFromString(v); })
+      .def_property(
+          "view", [](const FitOptions& o) { return ToString(o.view); },
+          [](FitOptions& o, const std::string& v) { o.view = ViewFromString(v); })
       .def_readwrite("smoothness", &FitOptions::smoothness)
       .def_readwrite("robust_scale_leg", &FitOptions::robust_scale_leg)
       .def_readwrite("cycle_prior_deg", &FitOptions::cycle_prior_deg)
       .def_readwrite("min_confidence", &FitOptions::min_confidence)
+      .def_readwrite("runner_confidence", &FitOptions::runner_confidence)
       .def_readwrite("resolve_swaps", &FitOptions::resolve_swaps)
       .def_readwrite("max_iterations", &FitOptions::max_iterations)
       .def_readwrite("num_threads", &FitOptions::num_threads)

@@ -112,6 +112,7 @@ class FitOptions:
     robust_scale_leg: float
     cycle_prior_deg: float
     min_confidence: float
+    runner_confidence: float
     resolve_swaps: bool
     max_iterations: int
     num_threads: int

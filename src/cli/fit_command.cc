@@ -173,6 +173,10 @@ CommandRunner AddFitCommand(CLI::App* app) {
   c->add_option("--model", args->movenet.model,
                 "Videos: movenet-lightning, movenet-thunder or a MoveNet .onnx file")
       ->capture_default_str();
+  c->add_option("--runner-confidence", args->fit.runner_confidence,
+                "Refuse clips where under a quarter of frames show a leg at this confidence "
+                "(0 = no check)")
+      ->capture_default_str();
   c->add_flag("--no-swaps", args->no_swaps, "Keep the detector's left/right labels as they are");
   c->add_flag("--force", args->force, "Fit inputs whose results are already in the folder");
   return [args] { return RunFit(*args); };

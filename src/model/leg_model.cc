@@ -96,6 +96,8 @@ void FitOptions::Check() const {
                        robust_scale_leg);
   GAITLENS_CHECK_INPUT(min_confidence >= 0 && min_confidence < 1, OptionError,
                        "FitOptions.min_confidence must be in [0, 1), got ", min_confidence);
+  GAITLENS_CHECK_INPUT(runner_confidence >= 0 && runner_confidence <= 1, OptionError,
+                       "FitOptions.runner_confidence must be in [0, 1], got ", runner_confidence);
   GAITLENS_CHECK_INPUT(max_iterations >= 1 && max_iterations <= 10000, OptionError,
                        "FitOptions.max_iterations must be in [1, 10000], got ", max_iterations);
   GAITLENS_CHECK_INPUT(std::isfinite(cycle_prior_deg) && cycle_prior_deg >= 0 && cycle_prior_deg <= 90,
@@ -159,26 +161,26 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   const double leg_px = internal::EstimateLegLength(poses, min_conf);
   GAITLENS_CHECK_INPUT(leg_px > 0, AnalysisError, input.source,
                        ": no frame shows a hip, knee and ankle of one leg; is there a runner?");
-  // A runner, not a detector's guesses on frames with nobody in them (kRunnerConfidence): fitted,
+  // A runner, not a detector's guesses on frames with nobody in them (runner_confidence): fitted,
   // those make a perfectly smooth, still "runner" out of nothing. A treadmill runner is in view
   // the whole clip; a quarter of the frames leaves room for occlusions and a runner stepping on.
-  {
+  if (options.runner_confidence > 0) {
+    const double c = options.runner_confidence;
     int seen = 0;
     for (int f = 0; f < n; ++f) {
       for (int side = 0; side < 2; ++side) {
-        if (poses.at(f, side).confidence >= kRunnerConfidence &&
-            poses.at(f, 2 + side).confidence >= kRunnerConfidence &&
-            poses.at(f, 4 + side).confidence >= kRunnerConfidence) {
+        if (poses.at(f, side).confidence >= c && poses.at(f, 2 + side).confidence >= c &&
+            poses.at(f, 4 + side).confidence >= c) {
           ++seen;
           break;
         }
       }
     }
-    GAITLENS_CHECK_INPUT(
-        4 * seen >= n, AnalysisError, input.source, ": no runner: only ", seen, " of ", n,
-        " frames show a hip, knee and ankle of one leg with confidence ", kRunnerConfidence,
-        " or more (a detector's guesses where nobody is are "
-        "below that); is the runner in view?");
+    GAITLENS_CHECK_INPUT(4 * seen >= n, AnalysisError, input.source, ": no runner: only ", seen,
+                         " of ", n,
+                         " frames show a hip, knee and ankle of one leg with confidence ", c,
+                         " or more (a detector's guesses where nobody is are below that; "
+                         "FitOptions.runner_confidence); is the runner in view?");
   }
 
   const View view = options.view == View::kAuto ? DetectView(poses, min_conf) : options.view;

@@ -381,6 +381,15 @@ TEST(LegModel, KeypointsWithoutARunnerAreRefused) {
     }
   }
   EXPECT_TRUE(FitLegModel(third).summary.usable);
+  // A detector whose confidences run lower: the check follows FitOptions.runner_confidence.
+  FitOptions options;
+  options.runner_confidence = 0.1;
+  EXPECT_TRUE(FitLegModel(guesses, options).summary.usable);
+  options.runner_confidence = 1.5;
+  EXPECT_NE(test::ErrorMessage<OptionError>([&] {
+              FitLegModel(guesses, options);
+            }).find("runner_confidence"),
+            std::string::npos);
 }
 
 // A far leg the detector never finds (knee, ankle, heel and toe missing in every frame): the

@@ -172,3 +172,5 @@ def test_fit_a_video_without_a_runner_says_so(cli, tmp_path):
     assert "runner missing in 60" in result.stdout
     assert "no runner" in result.stderr and "empty_treadmill.mp4" in result.stderr
     assert not (tmp_path / "out" / "empty_treadmill.motion.json").exists()
+    result = cli("fit", empty, "-o", tmp_path / "out", "--runner-confidence", 2)
+    assert result.returncode == 2 and "runner_confidence" in result.stderr

@@ -25,6 +25,10 @@ struct FitOptions {
   double robust_scale_leg = 0.03;
   // Keypoints below this confidence are ignored. In [0, 1).
   double min_confidence = 0.05;
+  // The fit refuses a clip (AnalysisError: no runner) where fewer than a quarter of the frames
+  // show a hip, knee and ankle of one leg at this confidence: a detector's guesses on frames with
+  // nobody in them. For detectors whose confidences are on another scale; 0 = no check. In [0, 1].
+  double runner_confidence = kRunnerConfidence;
   // Gait-cycle prior: the thigh, shank and trunk angles (side view) or knee and ankle positions
   // and pelvis obliquity (rear/front, with 0.3 leg lengths x this angle as the allowed
   // deviation) are pulled towards a template of the same leg's other strides (up to six before
