@@ -81,11 +81,11 @@ int RunFit(FitArgs args) {
     }
     stems.push_back(stem);
   }
+  const std::filesystem::path folder(args.output);
   std::unique_ptr<PoseDetector> detector;  // made at the first video
   int failures = 0, skipped = 0;
   for (std::size_t i = 0; i < args.inputs.size(); ++i) {
     const std::string& input = args.inputs[i];
-    const std::filesystem::path folder(args.output);
     const std::string csv = (folder / (stems[i] + ".motion.csv")).string();
     const std::string json = (folder / (stems[i] + ".motion.json")).string();
     // The summary is written last, so its presence means the input was done (both files are

@@ -14,8 +14,8 @@ namespace gaitlens {
 
 namespace {
 
-// Fixed-point with `decimals` digits (a 10th of a micropixel or a microdegree is more than any
-// fit resolves); non-finite values are empty fields.
+// Fixed-point with `decimals` digits (the default's ten-thousandth of a pixel or degree is finer
+// than any fit resolves); non-finite values are empty fields.
 void AppendValue(double value, std::string* out, int decimals = 4) {
   if (!std::isfinite(value)) return;
   char buffer[64];
