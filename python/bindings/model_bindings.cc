@@ -75,6 +75,9 @@ void BindModel(py::module_& m) {
       .def_property_readonly(
           "fppa_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_deg); },
           "Rear/front views: FPPA per frame and leg (+ valgus); NaN in side views.")
+      .def_property_readonly(
+          "fppa_sd_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_sd_deg); },
+          "Rear/front views: the FPPA's 1-sigma uncertainty per frame and leg; NaN in side views.")
       .def_property_readonly("pelvis_obliquity_deg",
                              [](const FittedMotion& f) {
                                return py::array_t<double>(f.pelvis_obliquity_deg.size(),

@@ -150,6 +150,8 @@ class FittedMotion:
     @property
     def fppa_deg(self) -> npt.NDArray[np.float64]: ...  # (frames, 2), NaN in side views
     @property
+    def fppa_sd_deg(self) -> npt.NDArray[np.float64]: ...  # (frames, 2), NaN in side views
+    @property
     def pelvis_obliquity_deg(self) -> npt.NDArray[np.float64]: ...
     @property
     def trunk_lean_deg(self) -> npt.NDArray[np.float64]: ...

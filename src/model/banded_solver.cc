@@ -503,14 +503,24 @@ class Solver {
           u0.asDiagonal() * Q.template topRows<N>() + u1.asDiagonal() * Q.template bottomRows<N>();
       out_product->template bottomRows<N>() = u2.asDiagonal() * Q.template bottomRows<N>();
     };
+    // A frame's diagonal block with its anchors' weight scaled by variance_anchor_scale.
+    const double unweight = 1 - p_.variance_anchor_scale;
+    auto diagonal = [&](int f) {
+      Mat block = H0_[f];
+      if (unweight != 0 && !p_.anchor_weights.empty()) {
+        for (int i = 0; i < N; ++i)
+          block(i, i) -= unweight * std::max(0.0, p_.anchor_weights[f * N + i]);
+      }
+      return block;
+    };
     std::vector<Mat2> Pinv(pairs_count);
     Mat2 P, T, W;
     for (int s = 0; s < pairs_count; ++s) {
       const int a = 2 * s, b = a + 1;
       P.setZero();
-      P.template topLeftCorner<N, N>() = H0_[a];
+      P.template topLeftCorner<N, N>() = diagonal(a);
       if (b < n_) {
-        P.template bottomRightCorner<N, N>() = H0_[b];
+        P.template bottomRightCorner<N, N>() = diagonal(b);
         P.template topRightCorner<N, N>() = H1_[a].asDiagonal();
         P.template bottomLeftCorner<N, N>() = H1_[a].asDiagonal();
       } else {
@@ -584,7 +594,9 @@ BandedSolution SolveBanded(const BandedSolverOptions& options, BandedProblem* pr
                             static_cast<int>(problem->smoothness_targets.size()) == n * N) &&
                            (problem->anchor_weights.empty() ||
                             (static_cast<int>(problem->anchor_weights.size()) == n * N &&
-                             problem->anchor_values.size() == problem->anchor_weights.size())),
+                             problem->anchor_values.size() == problem->anchor_weights.size())) &&
+                           problem->variance_anchor_scale >= 0 &&
+                           problem->variance_anchor_scale <= 1,
                        AnalysisError, "banded solver: inconsistent problem sizes");
   const int G = problem->global_size;
   // The side view (10 frame variables, 7 globals), the rear/front view (12, none), and the side

@@ -43,6 +43,11 @@ struct BandedProblem {
   // Optional unary priors 1/2 anchor_weights[k] (frames[k] - anchor_values[k])^2 on frame
   // variables (size num_frames * N, weight 0 = none), e.g. the gait-cycle prior.
   std::vector<double> anchor_values, anchor_weights;
+  // The anchors' weight in the variances (BandedSolverOptions::compute_variances), as a fraction
+  // of their weight in the fit. Anchors that each frame takes as independent information, where
+  // what they stand for (a runner's departure from its mean stride, a template's own error)
+  // lasts several frames, would make the variances too small.
+  double variance_anchor_scale = 1.0;
   // Box bounds, per frame variable (the same for every frame; size N) and per global (size G).
   // Empty = unbounded. A step that leaves the box is projected back onto it.
   std::vector<double> frame_lower, frame_upper, global_lower, global_upper;

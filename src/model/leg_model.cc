@@ -577,6 +577,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   motion.filled.resize(n);
   motion.residual_px.resize(n);
   motion.fppa_deg.assign(n, {nan, nan});
+  motion.fppa_sd_deg.assign(n, {nan, nan});
   motion.pelvis_obliquity_deg.assign(n, nan);
   const int dir = motion.direction;
   std::vector<double> residual_medians;

@@ -63,7 +63,8 @@ void WriteFittedMotionCsv(const FittedMotion& motion, const std::string& path) {
     out.append(",").append(point).append("_x,").append(point).append("_y");
   out.append(
       ",knee_flexion_deg,knee_flexion_sd_deg,hip_flexion_deg,shank_angle_deg,foot_angle_deg,"
-      "fppa_deg,trunk_lean_deg,pelvis_obliquity_deg,relabelled,knees_merged,filled,residual_px\n");
+      "fppa_deg,fppa_sd_deg,trunk_lean_deg,pelvis_obliquity_deg,relabelled,knees_merged,filled,"
+      "residual_px\n");
   const PoseSequence& points = motion.keypoints;
   const int n = static_cast<int>(motion.timestamps_s.size());
   out.reserve(out.size() + static_cast<std::size_t>(n) * 2 * 200);
@@ -81,9 +82,9 @@ void WriteFittedMotionCsv(const FittedMotion& motion, const std::string& path) {
         out.append(",");
         if (have) AppendValue(points.at(f, k).y, &out);
       }
-      for (const auto* values :
-           {&motion.knee_flexion_deg, &motion.knee_flexion_sd_deg, &motion.hip_flexion_deg,
-            &motion.shank_angle_deg, &motion.foot_angle_deg, &motion.fppa_deg}) {
+      for (const auto* values : {&motion.knee_flexion_deg, &motion.knee_flexion_sd_deg,
+                                 &motion.hip_flexion_deg, &motion.shank_angle_deg,
+                                 &motion.foot_angle_deg, &motion.fppa_deg, &motion.fppa_sd_deg}) {
         out.append(",");
         AppendValue(AtLeg(*values, f, leg), &out);
       }

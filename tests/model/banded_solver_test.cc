@@ -200,6 +200,50 @@ TEST(BandedSolver, VariancesAreTheDiagonalOfTheInverseHessian) {
   }
 }
 
+// Anchors count in the variances at BandedProblem::variance_anchor_scale of their weight in the
+// fit: the Hessian there is J^T J + scale * diag(w).
+TEST(BandedSolver, VariancesWeighAnchorsByTheirVarianceScale) {
+  constexpr int kFrames = 61;
+  LinearCase c = MakeLinearCase(kFrames, 0, 7);
+  BandedProblem& p = c.problem;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> weight(0.5, 20);
+  p.anchor_values.assign(kFrames * N, 1.0);
+  p.anchor_weights.assign(kFrames * N, 0.0);
+  for (int k = 0; k < kFrames * N; k += 2) p.anchor_weights[k] = weight(rng);
+  p.variance_anchor_scale = 0.25;
+  BandedSolverOptions options;
+  options.max_iterations = 50;
+  options.function_tolerance = 1e-14;
+  options.compute_variances = true;
+  FitSummary summary;
+  const BandedSolution solution = SolveBanded(options, &p, &summary, {{{3, 4}}});
+  ASSERT_EQ(solution.variances.size(), static_cast<std::size_t>(kFrames) * N);
+  Eigen::MatrixXd hessian = c.J.transpose() * c.J;
+  Eigen::MatrixXd fitted = hessian;  // the fit's own, with the anchors' full weight
+  for (int k = 0; k < kFrames * N; ++k) {
+    hessian(k, k) += 0.25 * p.anchor_weights[k];
+    fitted(k, k) += p.anchor_weights[k];
+  }
+  const Eigen::MatrixXd covariance = hessian.inverse();
+  const Eigen::MatrixXd fitted_covariance = fitted.inverse();
+  const double scale = 2 * summary.final_cost / (summary.num_residuals - summary.num_parameters);
+  for (int f = 0; f < kFrames; ++f) {
+    for (int i = 0; i < N; ++i) {
+      const double expected = scale * covariance(f * N + i, f * N + i);
+      EXPECT_NEAR(solution.variances[f * N + i], expected, 1e-6 * expected) << f << " " << i;
+      // Anchored variables are less certain than the fit's full weight would say.
+      if (i % 2 == 0) {
+        EXPECT_GT(expected, 1.1 * scale * fitted_covariance(f * N + i, f * N + i)) << f << " " << i;
+      }
+    }
+    const double tolerance =
+        1e-4 * scale *
+        std::sqrt(covariance(f * N + 3, f * N + 3) * covariance(f * N + 4, f * N + 4));
+    EXPECT_NEAR(solution.covariances[f][0], scale * covariance(f * N + 3, f * N + 4), tolerance);
+  }
+}
+
 TEST(BandedSolver, BoundsAreRespected) {
   LinearCase c = MakeLinearCase(20, 7, 3);
   c.problem.frame_lower.assign(N, -1.0);

@@ -50,7 +50,29 @@ def test_rear_view_fit_gives_valgus():
     for side, name in enumerate(["left", "right"]):
         truth = max(s["fppa_peak_camera_deg"] for s in result.truth["steps"] if s["side"] == name)
         assert abs(np.nanmax(fppa[stance[:, side], side]) - truth) < 1.0, name
-    assert np.isnan(gaitlens.fit_leg_model(gaitlens.synth.generate(seconds=2).poses).fppa_deg).all()
+    side_view = gaitlens.fit_leg_model(gaitlens.synth.generate(seconds=2).poses)
+    assert np.isnan(side_view.fppa_deg).all() and np.isnan(side_view.fppa_sd_deg).all()
+
+
+def test_rear_view_valgus_uncertainty_covers_its_errors():
+    result = gaitlens.synth.generate(view="rear", seconds=8, fps=60, noise="realistic", seed=4)
+    motion = gaitlens.fit_leg_model(result.poses)
+    sd = motion.fppa_sd_deg
+    assert sd.shape == (480, 2) and np.isfinite(sd).all() and (sd > 0).all()
+    clean = result.clean_poses.keypoints
+    stance = np.array(result.truth["frames"]["in_stance_left_right"], dtype=bool)
+    hits = []
+    for side in (0, 1):
+        hip, knee, ankle = clean[:, side, :2], clean[:, 2 + side, :2], clean[:, 4 + side, :2]
+        u, v = knee - hip, ankle - knee
+        angle = np.degrees(np.arctan2(np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]), (u * v).sum(1)))
+        line_x = hip[:, 0] + (knee[:, 1] - hip[:, 1]) / (ankle[:, 1] - hip[:, 1]) * (ankle[:, 0] - hip[:, 0])
+        medial = np.where(0.5 * (clean[:, 0, 0] + clean[:, 1, 0]) > line_x, 1.0, -1.0)
+        truth = np.where((knee[:, 0] - line_x) * medial >= 0, angle, -angle)
+        error = motion.fppa_deg[:, side] - truth
+        hits.append(np.abs(error[stance[:, side]]) <= 2 * sd[stance[:, side], side])
+    coverage = np.concatenate(hits).mean()
+    assert coverage >= 0.85, coverage  # 95 % if calibrated; measured 0.93
 
 
 def test_fitted_motion_files(tmp_path):

@@ -67,7 +67,7 @@ TEST_P(MotionFiles, CsvAndSummaryHoldTheFit) {
   const int n = r.poses.num_frames();
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(2 * n + 1));
   const std::vector<std::string>& header = rows[0];
-  EXPECT_EQ(header.size(), 25u);
+  EXPECT_EQ(header.size(), 26u);
   for (std::size_t i = 1; i < rows.size(); ++i) ASSERT_EQ(rows[i].size(), header.size()) << i;
   for (int f : {0, n / 3, n - 1}) {
     for (int leg = 0; leg < 2; ++leg) {
@@ -83,6 +83,7 @@ TEST_P(MotionFiles, CsvAndSummaryHoldTheFit) {
       ExpectSame(Field(row, header, "toe_y"), point(8 + leg, false), 1e-4, "toe y");
       ExpectSame(Field(row, header, "knee_flexion_deg"), m.knee_flexion_deg[f][leg], 1e-4, "knee");
       ExpectSame(Field(row, header, "fppa_deg"), m.fppa_deg[f][leg], 1e-4, "fppa");
+      ExpectSame(Field(row, header, "fppa_sd_deg"), m.fppa_sd_deg[f][leg], 1e-4, "fppa sd");
       ExpectSame(Field(row, header, "pelvis_obliquity_deg"), m.pelvis_obliquity_deg[f], 1e-4,
                  "obliquity");
       EXPECT_EQ(Field(row, header, "relabelled"), m.relabelled[f] ? 1 : 0);
@@ -93,6 +94,7 @@ TEST_P(MotionFiles, CsvAndSummaryHoldTheFit) {
   // The view's own angle is there, the other view's is an empty field.
   const std::vector<std::string>& middle = rows[1 + n];
   EXPECT_EQ(std::isnan(Field(middle, header, "fppa_deg")), GetParam() == View::kSide);
+  EXPECT_EQ(std::isnan(Field(middle, header, "fppa_sd_deg")), GetParam() == View::kSide);
 
   const nlohmann::json j = nlohmann::json::parse(internal::ReadFileToString(folder.File("m.json")));
   EXPECT_EQ(j["source"], "clip.csv");

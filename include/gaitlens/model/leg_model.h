@@ -105,6 +105,10 @@ struct FittedMotion {
   // angle of hip-knee-ankle (METRICS.md: + valgus), and the pelvis obliquity (angle of the
   // hip-hip line to horizontal, + when the runner's right hip is lower).
   std::vector<std::array<double, 2>> fppa_deg;
+  // Its 1-sigma uncertainty (rear/front views; NaN in side views), from the fit's Gauss-Newton
+  // Hessian as knee_flexion_sd_deg's: large where the leg is folded (a short projected thigh or
+  // shank makes the angle sensitive to every pixel) and where keypoints were missing.
+  std::vector<std::array<double, 2>> fppa_sd_deg;
   std::vector<double> pelvis_obliquity_deg;
   FitSummary summary;
 };
