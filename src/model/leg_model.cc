@@ -66,7 +66,16 @@ void Unwrap(std::vector<double>* angles) {
   }
 }
 
-int FacingDirection(const PoseSequence& p, double min_confidence) {
+// Fewer feet and face votes than this: the knees decide the facing.
+constexpr std::size_t kMinFacingVotes = 10;
+
+// +1 when the runner faces image-right, -1 image-left: the median sign of toe - heel and of
+// nose - ear in x. Keypoints with neither (e.g. RTMPose's body points converted to COCO-17,
+// which keeps no ears, and has no feet) fall back on the knees: a knee bends backwards, so a
+// flexed knee lies ahead of its hip-ankle line. Before that fallback such a clip was taken as
+// facing image-right whatever it showed, and male_side (facing left) came out unusable (residual
+// median 31 px against 12).
+int FacingDirection(const PoseSequence& p, double min_confidence, double leg_px) {
   std::vector<double> votes;
   for (int f = 0; f < p.num_frames(); ++f) {
     for (int side = 0; side < 2; ++side) {
@@ -80,6 +89,23 @@ int FacingDirection(const PoseSequence& p, double min_confidence) {
     for (int ear : {static_cast<int>(CanonicalKeypoint::kLeftEar), static_cast<int>(CanonicalKeypoint::kRightEar)}) {
       if (nose.confidence >= min_confidence && p.at(f, ear).confidence >= min_confidence) {
         votes.push_back(nose.x - p.at(f, ear).x);
+      }
+    }
+  }
+  if (votes.size() < kMinFacingVotes) {
+    votes.clear();
+    for (int f = 0; f < p.num_frames(); ++f) {
+      for (int side = 0; side < 2; ++side) {
+        const Keypoint& hip = p.at(f, side);
+        const Keypoint& knee = p.at(f, 2 + side);
+        const Keypoint& ankle = p.at(f, 4 + side);
+        if (hip.confidence < min_confidence || knee.confidence < min_confidence ||
+            ankle.confidence < min_confidence || ankle.y - hip.y < 0.5 * leg_px) {
+          continue;  // not seen, or not a standing leg
+        }
+        const double line_x = hip.x + (knee.y - hip.y) / (ankle.y - hip.y) * (ankle.x - hip.x);
+        // Only clearly flexed knees (an offset of 5 % of leg is about 12 degrees of flexion).
+        if (std::abs(knee.x - line_x) > 0.05 * leg_px) votes.push_back(knee.x - line_x);
       }
     }
   }
@@ -198,7 +224,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   FittedMotion motion;
   motion.view = View::kSide;
   motion.timestamps_s = poses.timestamps_s;
-  motion.direction = FacingDirection(poses, min_conf);
+  motion.direction = FacingDirection(poses, min_conf, leg_px);
   // Facing image-left the camera is on the runner's left: the left leg is the near one.
   motion.near_leg = motion.direction < 0 ? 0 : 1;
 
@@ -559,9 +585,17 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
                       std::isfinite(motion.summary.final_cost);
 
   // Results.
+  // Whether the keypoints show the feet at all: COCO-17 detectors (MoveNet) have no heels or
+  // toes, and the model's feet are then a guess from their priors alone. They are not reported:
+  // no heel or toe points, NaN sole angles, foot length 0, and the filled flags count the knees
+  // and ankles only (otherwise every frame of such a clip read as filled).
+  bool feet_seen = false;
+  for (int f = 0; f < n && !feet_seen; ++f) {
+    for (int p = 6; p < 10; ++p) feet_seen = feet_seen || observed[f][p][2] > 0;
+  }
   motion.lengths.thigh_px = global[0];
   motion.lengths.shank_px = global[1];
-  motion.lengths.foot_px = global[2] + global[4];
+  motion.lengths.foot_px = feet_seen ? global[2] + global[4] : 0.0;
   motion.lengths.far_leg_scale = global[6];
   motion.keypoints = PoseSequence(KeypointLayout::kCanonical, n);
   motion.keypoints.timestamps_s = poses.timestamps_s;
@@ -597,7 +631,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
     }
     motion.residual_px[f] = used > 0 ? std::sqrt(sum_sq / used) : 0.0;
     residual_medians.push_back(motion.residual_px[f]);
-    for (int p = 0; p < 10; ++p) {
+    for (int p = 0; p < (feet_seen ? 10 : 6); ++p) {
       motion.keypoints.at(f, p) = {points[p][0], points[p][1], observed[f][p][2] > 0 ? 1.0 : 0.5};
     }
     for (int k : {12, 13}) {
@@ -618,9 +652,11 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
       motion.shank_angle_deg[f][side] = Deg(dir * shank);
       const auto& heel = points[6 + side];
       const auto& toe = points[8 + side];
-      motion.foot_angle_deg[f][side] = Deg(std::atan2(-(toe[1] - heel[1]), dir * (toe[0] - heel[0])));
-      bool filled = false;
-      for (int p : {2 + side, 4 + side, 6 + side, 8 + side}) filled = filled || observed[f][p][2] <= 0;
+      motion.foot_angle_deg[f][side] =
+          feet_seen ? Deg(std::atan2(-(toe[1] - heel[1]), dir * (toe[0] - heel[0]))) : nan;
+      bool filled = observed[f][2 + side][2] <= 0 || observed[f][4 + side][2] <= 0;
+      if (feet_seen)
+        filled = filled || observed[f][6 + side][2] <= 0 || observed[f][8 + side][2] <= 0;
       motion.filled[f][side] = filled;
     }
   }

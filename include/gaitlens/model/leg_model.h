@@ -63,7 +63,7 @@ struct FitSummary {
 struct SegmentLengths {
   double thigh_px = 0;   // hip -> knee
   double shank_px = 0;   // knee -> ankle
-  double foot_px = 0;    // heel -> toe
+  double foot_px = 0;    // heel -> toe (0 when the keypoints have no heels or toes)
   double far_leg_scale = 1;  // the far leg's lengths relative to the near leg's (perspective)
   double leg_px() const { return thigh_px + shank_px; }
 };
@@ -78,7 +78,8 @@ struct FittedMotion {
   std::vector<double> timestamps_s;
   // Model keypoints in the canonical layout: hips, knees, ankles, heels, big toes and shoulders
   // (confidence 1 where the frame's own keypoint of that point was used, 0.5 where the model
-  // filled a missing or rejected one); other points missing.
+  // filled a missing or rejected one); other points missing, and the heels and toes too when the
+  // keypoints have none (COCO-17, e.g. MoveNet).
   PoseSequence keypoints;
   // Per frame, per leg (0 = left, 1 = right), degrees.
   std::vector<std::array<double, 2>> knee_flexion_deg;  // 180 - hip-knee-ankle angle
@@ -88,7 +89,8 @@ struct FittedMotion {
   std::vector<std::array<double, 2>> knee_flexion_sd_deg;
   std::vector<std::array<double, 2>> hip_flexion_deg;   // thigh ahead of the trunk line
   std::vector<std::array<double, 2>> shank_angle_deg;   // from vertical, + ankle ahead of knee
-  std::vector<std::array<double, 2>> foot_angle_deg;    // sole vs horizontal, + toes up
+  // Sole vs horizontal, + toes up; NaN when the keypoints have no heels or toes (COCO-17).
+  std::vector<std::array<double, 2>> foot_angle_deg;
   std::vector<double> trunk_lean_deg;                   // + leaning forward
   SegmentLengths lengths;
   // Whether the gait-cycle prior was used (periodic running found; see FitOptions).
@@ -97,7 +99,8 @@ struct FittedMotion {
   std::vector<bool> relabelled;
   // Frames where both knees were reported on one knee (both knee detections ignored).
   std::vector<bool> knees_merged;
-  // Per frame and leg: some of that leg's keypoints were missing and filled by the model.
+  // Per frame and leg: some of that leg's keypoints were missing and filled by the model (its
+  // knee, ankle, and heel or toe when the keypoints have feet at all).
   std::vector<std::array<bool, 2>> filled;
   // Per frame: RMS distance (px) between the model and the keypoints it used.
   std::vector<double> residual_px;
