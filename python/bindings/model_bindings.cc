@@ -83,6 +83,14 @@ void BindModel(py::module_& m) {
                                return py::array_t<double>(f.pelvis_obliquity_deg.size(),
                                                           f.pelvis_obliquity_deg.data());
                              })
+      .def_property_readonly(
+          "pelvis_obliquity_sd_deg",
+          [](const FittedMotion& f) {
+            return py::array_t<double>(f.pelvis_obliquity_sd_deg.size(),
+                                       f.pelvis_obliquity_sd_deg.data());
+          },
+          "Rear/front views: the pelvis obliquity's 1-sigma uncertainty per frame; NaN in side "
+          "views.")
       .def_property_readonly("trunk_lean_deg",
                              [](const FittedMotion& f) {
                                return py::array_t<double>(f.trunk_lean_deg.size(),

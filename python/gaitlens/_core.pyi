@@ -154,6 +154,8 @@ class FittedMotion:
     @property
     def pelvis_obliquity_deg(self) -> npt.NDArray[np.float64]: ...
     @property
+    def pelvis_obliquity_sd_deg(self) -> npt.NDArray[np.float64]: ...  # NaN in side views
+    @property
     def trunk_lean_deg(self) -> npt.NDArray[np.float64]: ...
     cycle_prior_applied: bool
     @property

@@ -575,6 +575,7 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
   motion.fppa_deg.resize(n);
   motion.fppa_sd_deg.assign(n, {nan, nan});
   motion.pelvis_obliquity_deg.resize(n);
+  motion.pelvis_obliquity_sd_deg.assign(n, nan);
   motion.filled.resize(n);
   motion.residual_px.resize(n);
   std::vector<std::array<std::array<double, 2>, kPoints>> fitted_points(n);
@@ -607,6 +608,13 @@ FittedMotion FitFrontalView(const PoseSequence& poses, const FitOptions& options
     }
     motion.pelvis_obliquity_deg[f] =
         std::atan2(points[1][1] - points[0][1], std::abs(points[1][0] - points[0][0])) * 180 / kPi;
+    // The hip-hip line is the pelvis segment: its angle to horizontal is the obliquity variable
+    // (up to its sign), whose variance the solution has.
+    if (!solution.variances.empty()) {
+      motion.pelvis_obliquity_sd_deg[f] =
+          std::sqrt(std::max(0.0, variance_factor * solution.variances[f * kParameters + 3])) *
+          180 / kPi;
+    }
   }
   std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2, residuals.end());
   motion.summary.usable = fit_summary.termination != "FAILURE" &&

@@ -677,6 +677,7 @@ FittedMotion FitLegModel(const PoseSequence& input, const FitOptions& options) {
   motion.fppa_deg.assign(n, {nan, nan});
   motion.fppa_sd_deg.assign(n, {nan, nan});
   motion.pelvis_obliquity_deg.assign(n, nan);
+  motion.pelvis_obliquity_sd_deg.assign(n, nan);
   const int dir = motion.direction;
   std::vector<double> residual_medians;
   std::vector<std::array<std::array<double, 2>, internal::kModelPoints>> fitted_points(n);

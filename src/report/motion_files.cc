@@ -63,7 +63,8 @@ void WriteFittedMotionCsv(const FittedMotion& motion, const std::string& path) {
     out.append(",").append(point).append("_x,").append(point).append("_y");
   out.append(
       ",knee_flexion_deg,knee_flexion_sd_deg,hip_flexion_deg,shank_angle_deg,foot_angle_deg,"
-      "fppa_deg,fppa_sd_deg,trunk_lean_deg,pelvis_obliquity_deg,relabelled,knees_merged,filled,"
+      "fppa_deg,fppa_sd_deg,trunk_lean_deg,pelvis_obliquity_deg,pelvis_obliquity_sd_deg,relabelled,"
+      "knees_merged,filled,"
       "residual_px\n");
   const PoseSequence& points = motion.keypoints;
   const int n = static_cast<int>(motion.timestamps_s.size());
@@ -92,6 +93,8 @@ void WriteFittedMotionCsv(const FittedMotion& motion, const std::string& path) {
       AppendValue(At(motion.trunk_lean_deg, f), &out);
       out.append(",");
       AppendValue(At(motion.pelvis_obliquity_deg, f), &out);
+      out.append(",");
+      AppendValue(At(motion.pelvis_obliquity_sd_deg, f), &out);
       const bool filled = f < static_cast<int>(motion.filled.size()) && motion.filled[f][leg];
       out.append(Flag(motion.relabelled, f) ? ",1" : ",0")
           .append(Flag(motion.knees_merged, f) ? ",1" : ",0")

@@ -52,6 +52,8 @@ def test_rear_view_fit_gives_valgus():
         assert abs(np.nanmax(fppa[stance[:, side], side]) - truth) < 1.0, name
     side_view = gaitlens.fit_leg_model(gaitlens.synth.generate(seconds=2).poses)
     assert np.isnan(side_view.fppa_deg).all() and np.isnan(side_view.fppa_sd_deg).all()
+    assert np.isnan(side_view.pelvis_obliquity_sd_deg).all()
+    assert np.isfinite(motion.pelvis_obliquity_sd_deg).all() and (motion.pelvis_obliquity_sd_deg > 0).all()
 
 
 def test_rear_view_valgus_uncertainty_covers_its_errors():

@@ -67,7 +67,7 @@ TEST_P(MotionFiles, CsvAndSummaryHoldTheFit) {
   const int n = r.poses.num_frames();
   ASSERT_EQ(rows.size(), static_cast<std::size_t>(2 * n + 1));
   const std::vector<std::string>& header = rows[0];
-  EXPECT_EQ(header.size(), 26u);
+  EXPECT_EQ(header.size(), 27u);
   for (std::size_t i = 1; i < rows.size(); ++i) ASSERT_EQ(rows[i].size(), header.size()) << i;
   for (int f : {0, n / 3, n - 1}) {
     for (int leg = 0; leg < 2; ++leg) {
@@ -86,6 +86,8 @@ TEST_P(MotionFiles, CsvAndSummaryHoldTheFit) {
       ExpectSame(Field(row, header, "fppa_sd_deg"), m.fppa_sd_deg[f][leg], 1e-4, "fppa sd");
       ExpectSame(Field(row, header, "pelvis_obliquity_deg"), m.pelvis_obliquity_deg[f], 1e-4,
                  "obliquity");
+      ExpectSame(Field(row, header, "pelvis_obliquity_sd_deg"), m.pelvis_obliquity_sd_deg[f], 1e-4,
+                 "obliquity sd");
       EXPECT_EQ(Field(row, header, "relabelled"), m.relabelled[f] ? 1 : 0);
       EXPECT_EQ(Field(row, header, "filled"), m.filled[f][leg] ? 1 : 0);
       EXPECT_NEAR(Field(row, header, "residual_px"), m.residual_px[f], 1e-4);

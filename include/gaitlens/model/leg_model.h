@@ -113,6 +113,8 @@ struct FittedMotion {
   // shank makes the angle sensitive to every pixel) and where keypoints were missing.
   std::vector<std::array<double, 2>> fppa_sd_deg;
   std::vector<double> pelvis_obliquity_deg;
+  // Its 1-sigma uncertainty (rear/front views; NaN in side views), as fppa_sd_deg's.
+  std::vector<double> pelvis_obliquity_sd_deg;
   FitSummary summary;
 };
 
