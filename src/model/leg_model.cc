@@ -125,11 +125,11 @@ void AlignHiddenStretches(const double* x, const double* g, int far, const Hidde
 constexpr std::size_t kMinFacingVotes = 10;
 
 // +1 when the runner faces image-right, -1 image-left: the median sign of toe - heel and of
-// nose - ear in x. Keypoints with neither (e.g. RTMPose's body points converted to COCO-17,
-// which keeps no ears, and has no feet) fall back on the knees: a knee bends backwards, so a
-// flexed knee lies ahead of its hip-ankle line. Before that fallback such a clip was taken as
-// facing image-right whatever it showed, and male_side (facing left) came out unusable (residual
-// median 31 px against 12).
+// nose - ear in x. Keypoints with neither (e.g. male_side.pose.json's RTMPose points, which kept
+// no ears, converted to COCO-17, which has no feet) fall back on the knees: a knee bends
+// backwards, so a flexed knee lies ahead of its hip-ankle line. Before that fallback such a clip
+// was taken as facing image-right whatever it showed, and male_side (facing left) came out
+// unusable (residual median 31 px; 13 px with the right facing).
 int FacingDirection(const PoseSequence& p, double min_confidence, double leg_px) {
   std::vector<double> votes;
   for (int f = 0; f < p.num_frames(); ++f) {
