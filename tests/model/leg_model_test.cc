@@ -494,10 +494,10 @@ TEST(LegModel, RealClipKeepsTheLegLabels) {
   EXPECT_LE(crossed, 18);     // measured 8-9 (2.5 %)
 }
 
-// Keypoints without feet or ears (RTMPose's body points as COCO-17, a synthetic runner with its
-// heels, toes and ears taken out): the facing comes from the knees, which bend backwards. Before,
-// such clips were all taken as facing image-right, and male_side (facing left) was fitted
-// upside down in effect: residual median 31 px, not usable.
+// Keypoints without feet or ears (male_side.pose.json's RTMPose points as COCO-17, a synthetic
+// runner with its heels, toes and ears taken out): the facing comes from the knees, which bend
+// backwards. Before, such clips were all taken as facing image-right, and male_side (facing left)
+// was fitted facing the wrong way: residual median 31 px, not usable.
 TEST(LegModel, FacingWithoutFeetOrEarsComesFromTheKnees) {
   for (bool facing_right : {false, true}) {
     test::SynthCase c{View::kSide, facing_right, 60, "realistic"};
