@@ -77,7 +77,8 @@ void BindModel(py::module_& m) {
           "Rear/front views: FPPA per frame and leg (+ valgus); NaN in side views.")
       .def_property_readonly(
           "fppa_sd_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_sd_deg); },
-          "Rear/front views: the FPPA's 1-sigma uncertainty per frame and leg; NaN in side views.")
+          "Rear/front views: the FPPA's 1-sigma uncertainty per frame and leg; NaN in side views "
+          "or where the fit failed.")
       .def_property_readonly("pelvis_obliquity_deg",
                              [](const FittedMotion& f) {
                                return py::array_t<double>(f.pelvis_obliquity_deg.size(),
@@ -90,7 +91,7 @@ void BindModel(py::module_& m) {
                                        f.pelvis_obliquity_sd_deg.data());
           },
           "Rear/front views: the pelvis obliquity's 1-sigma uncertainty per frame; NaN in side "
-          "views.")
+          "views or where the fit failed.")
       .def_property_readonly("trunk_lean_deg",
                              [](const FittedMotion& f) {
                                return py::array_t<double>(f.trunk_lean_deg.size(),

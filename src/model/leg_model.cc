@@ -148,7 +148,7 @@ int FacingDirection(const PoseSequence& p, double min_confidence, double leg_px)
     }
   }
   if (votes.size() < kMinFacingVotes) {
-    votes.clear();
+    std::vector<double> knees;
     for (int f = 0; f < p.num_frames(); ++f) {
       for (int side = 0; side < 2; ++side) {
         const Keypoint& hip = p.at(f, side);
@@ -160,9 +160,10 @@ int FacingDirection(const PoseSequence& p, double min_confidence, double leg_px)
         }
         const double line_x = hip.x + (knee.y - hip.y) / (ankle.y - hip.y) * (ankle.x - hip.x);
         // Only clearly flexed knees (an offset of 5 % of leg is about 12 degrees of flexion).
-        if (std::abs(knee.x - line_x) > 0.05 * leg_px) votes.push_back(knee.x - line_x);
+        if (std::abs(knee.x - line_x) > 0.05 * leg_px) knees.push_back(knee.x - line_x);
       }
     }
+    if (!knees.empty()) votes = knees;  // (no flexed knee either: the few votes there are)
   }
   return Median(votes, 1.0) >= 0 ? 1 : -1;
 }

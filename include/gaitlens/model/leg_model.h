@@ -110,10 +110,12 @@ struct FittedMotion {
   std::vector<std::array<double, 2>> fppa_deg;
   // Its 1-sigma uncertainty (rear/front views; NaN in side views), from the fit's Gauss-Newton
   // Hessian as knee_flexion_sd_deg's: large where the leg is folded (a short projected thigh or
-  // shank makes the angle sensitive to every pixel) and where keypoints were missing.
+  // shank makes the angle sensitive to every pixel) and where keypoints were missing. NaN too
+  // where the fit failed and no covariance could be computed.
   std::vector<std::array<double, 2>> fppa_sd_deg;
   std::vector<double> pelvis_obliquity_deg;
-  // Its 1-sigma uncertainty (rear/front views; NaN in side views), as fppa_sd_deg's.
+  // Its 1-sigma uncertainty (rear/front views; NaN in side views, or where the fit failed), as
+  // fppa_sd_deg's.
   std::vector<double> pelvis_obliquity_sd_deg;
   FitSummary summary;
 };
