@@ -13,6 +13,11 @@ namespace gaitlens::python {
 
 namespace {
 
+// (frames,) array of per-frame values (a copy).
+py::array_t<double> ValuesToArray(const std::vector<double>& values) {
+  return py::array_t<double>(values.size(), values.data());
+}
+
 // (frames, 2) array from per-frame left/right pairs.
 py::array_t<double> PairsToArray(const std::vector<std::array<double, 2>>& pairs) {
   py::array_t<double> out({static_cast<py::ssize_t>(pairs.size()), py::ssize_t{2}});
@@ -57,10 +62,7 @@ void BindModel(py::module_& m) {
       .def_readonly("near_leg", &FittedMotion::near_leg)
       .def_readonly("keypoints", &FittedMotion::keypoints)
       .def_property_readonly("timestamps_s",
-                             [](const FittedMotion& f) {
-                               return py::array_t<double>(f.timestamps_s.size(),
-                                                          f.timestamps_s.data());
-                             })
+                             [](const FittedMotion& f) { return ValuesToArray(f.timestamps_s); })
       .def_property_readonly("knee_flexion_deg",
                              [](const FittedMotion& f) { return PairsToArray(f.knee_flexion_deg); })
       .def_property_readonly(
@@ -79,34 +81,23 @@ void BindModel(py::module_& m) {
           "fppa_sd_deg", [](const FittedMotion& f) { return PairsToArray(f.fppa_sd_deg); },
           "Rear/front views: the FPPA's 1-sigma uncertainty per frame and leg; NaN in side views "
           "or where the fit failed.")
-      .def_property_readonly("pelvis_obliquity_deg",
-                             [](const FittedMotion& f) {
-                               return py::array_t<double>(f.pelvis_obliquity_deg.size(),
-                                                          f.pelvis_obliquity_deg.data());
-                             })
+      .def_property_readonly(
+          "pelvis_obliquity_deg",
+          [](const FittedMotion& f) { return ValuesToArray(f.pelvis_obliquity_deg); })
       .def_property_readonly(
           "pelvis_obliquity_sd_deg",
-          [](const FittedMotion& f) {
-            return py::array_t<double>(f.pelvis_obliquity_sd_deg.size(),
-                                       f.pelvis_obliquity_sd_deg.data());
-          },
+          [](const FittedMotion& f) { return ValuesToArray(f.pelvis_obliquity_sd_deg); },
           "Rear/front views: the pelvis obliquity's 1-sigma uncertainty per frame; NaN in side "
           "views or where the fit failed.")
       .def_property_readonly("trunk_lean_deg",
-                             [](const FittedMotion& f) {
-                               return py::array_t<double>(f.trunk_lean_deg.size(),
-                                                          f.trunk_lean_deg.data());
-                             })
+                             [](const FittedMotion& f) { return ValuesToArray(f.trunk_lean_deg); })
       .def_readonly("cycle_prior_applied", &FittedMotion::cycle_prior_applied)
       .def_property_readonly("relabelled",
                              [](const FittedMotion& f) {
                                return std::vector<bool>(f.relabelled.begin(), f.relabelled.end());
                              })
       .def_property_readonly("residual_px",
-                             [](const FittedMotion& f) {
-                               return py::array_t<double>(f.residual_px.size(),
-                                                          f.residual_px.data());
-                             })
+                             [](const FittedMotion& f) { return ValuesToArray(f.residual_px); })
       .def_property_readonly("segment_lengths_px",
                              [](const FittedMotion& f) {
                                py::dict d;
